@@ -1,0 +1,1 @@
+//! Lossless HOCON (not yet implemented).

@@ -1,0 +1,1 @@
+//! Lossless JavaScript (not yet implemented).

@@ -1,0 +1,1 @@
+//! Lossless Lua (not yet implemented).

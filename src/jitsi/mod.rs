@@ -1,0 +1,1 @@
+//! What Jitsi token authentication requires (not yet implemented).

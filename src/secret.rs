@@ -1,0 +1,1 @@
+//! secret (not yet implemented).

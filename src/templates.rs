@@ -1,0 +1,1 @@
+//! templates (not yet implemented).
