@@ -1,1 +1,825 @@
-//! Lossless Lua (not yet implemented).
+//! Lossless Lua, for configuration files written as Lua (Prosody's `*.cfg.lua`).
+//!
+//! Parsing uses full_moon, a lossless Lua parser; this module keeps the original text and exposes
+//! what a configuration reader needs, with exact byte spans: top-level assignments
+//! (`name = value`), top-level calls with string arguments (`VirtualHost "x"`,
+//! `Component "x" "muc"`), table constructors with their items and separators, and every comment.
+//! Edits are [`Patch`]es against the original text, so every byte that is not part of an edit
+//! survives: comments, blank lines, tabs, CRLF, `;` or `,` separators, a missing final newline.
+//!
+//! ```
+//! use jitsi_tokens::document::lua;
+//! let src = "x = { \"a\"; } -- keep me\r\ny = 'b'";
+//! let doc = lua::parse(src).unwrap();
+//! assert_eq!(doc.source(), src);
+//! let table = doc.statements()[0].assigned().unwrap().1.as_table().unwrap();
+//! let patch = doc.insert_table_item(table, "\"c\"");
+//! assert_eq!(patch.apply(src).unwrap(), "x = { \"a\"; \"c\"; } -- keep me\r\ny = 'b'");
+//! ```
+//!
+//! ## Limitations
+//! - Only top-level statements are modelled; statements inside `if`, `do`, functions are
+//!   [`StatementKind::Other`]. Values other than literals and table constructors are
+//!   [`ValueKind::Other`] with their source text.
+//! - Lua strings are byte strings; [`LuaString`] keeps the bytes and decodes escapes exactly as
+//!   Lua 5.4 does, but values that are not UTF-8 are shown lossily.
+
+use std::ops::Range;
+
+use full_moon::ast::{self, Expression, Field, FunctionArgs, Prefix, Suffix, Var};
+use full_moon::node::Node;
+use full_moon::tokenizer::{StringLiteralQuoteType, Token, TokenReference, TokenType};
+use full_moon::visitors::Visitor;
+
+use super::{Patch, SyntaxError, text};
+
+/// A parsed Lua file: the original text plus what was found in it.
+#[derive(Debug, Clone)]
+pub struct Document {
+    source: String,
+    statements: Vec<Statement>,
+    comments: Vec<Comment>,
+}
+
+/// One top-level statement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement {
+    /// From the first to the last token, trailing `;` included, trivia excluded.
+    pub span: Range<usize>,
+    pub kind: StatementKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum StatementKind {
+    /// `name = value` with a single plain name.
+    Assign {
+        name: String,
+        name_span: Range<usize>,
+        value: Value,
+    },
+    /// `name "a" "b"` / `name("a")`: a call chain on a plain name whose arguments are all
+    /// literal strings.
+    Call {
+        callee: String,
+        args: Vec<LuaString>,
+        /// The span of each argument, as written.
+        arg_spans: Vec<Range<usize>>,
+    },
+    Other,
+}
+
+/// A value as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Value {
+    pub span: Range<usize>,
+    pub kind: ValueKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ValueKind {
+    String(LuaString),
+    Bool(bool),
+    Nil,
+    /// The number as written.
+    Number(String),
+    Table(Table),
+    /// Any other expression (a variable, a concatenation, a call...).
+    Other,
+}
+
+/// A Lua string value: the bytes Lua would hold after decoding escapes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LuaString(pub Vec<u8>);
+
+impl LuaString {
+    pub fn to_string_lossy(&self) -> String {
+        String::from_utf8_lossy(&self.0).into_owned()
+    }
+
+    pub fn eq_str(&self, s: &str) -> bool {
+        self.0 == s.as_bytes()
+    }
+}
+
+/// A table constructor `{ ... }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// Byte offset of `{`.
+    pub open: usize,
+    /// Byte offset of `}`.
+    pub close: usize,
+    pub items: Vec<TableItem>,
+}
+
+/// One field of a table constructor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableItem {
+    /// `name = v` or `["name"] = v`; `None` for positional items.
+    pub key: Option<String>,
+    pub value: Value,
+    /// The whole field (key included), separator excluded.
+    pub span: Range<usize>,
+    /// The `,` or `;` after the field, if any.
+    pub separator: Option<Range<usize>>,
+}
+
+/// A comment, `-- ...` or `--[[ ... ]]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    pub span: Range<usize>,
+    /// The text after `--` (for long comments, between the brackets).
+    pub text: String,
+    pub long: bool,
+}
+
+/// Parses `source` as Lua 5.4.
+pub fn parse(source: &str) -> Result<Document, SyntaxError> {
+    check_nesting(source)?;
+    let ast = full_moon::parse_fallible(source, full_moon::LuaVersion::new())
+        .into_result()
+        .map_err(|errors| {
+            let first = errors
+                .iter()
+                .min_by_key(|e| e.range().0.bytes())
+                .expect("a failed parse reports an error");
+            let message = match first {
+                full_moon::Error::AstError(e) => e.error_message().to_string(),
+                full_moon::Error::TokenizerError(e) => e.error().to_string(),
+            };
+            SyntaxError::at(source, first.range().0.bytes(), message)
+        })?;
+    let mut comments = CommentCollector::default();
+    comments.visit_ast(&ast);
+    let statements = ast
+        .nodes()
+        .stmts_with_semicolon()
+        .map(|(stmt, semicolon)| read_statement(stmt, semicolon.as_ref()))
+        .collect();
+    Ok(Document {
+        source: source.to_string(),
+        statements,
+        comments: comments.comments,
+    })
+}
+
+/// full_moon recurses once per nesting level; refuse absurd nesting before it can exhaust the
+/// stack. The count is approximate (brackets inside strings count too) and the limit is far
+/// above anything a configuration file needs.
+fn check_nesting(source: &str) -> Result<(), SyntaxError> {
+    const LIMIT: usize = 200;
+    let mut depth = 0usize;
+    for (i, b) in source.bytes().enumerate() {
+        match b {
+            b'{' | b'(' | b'[' => {
+                depth += 1;
+                if depth > LIMIT {
+                    return Err(SyntaxError::at(
+                        source,
+                        i,
+                        format!(
+                            "nesting deeper than {LIMIT} levels; this is not a configuration file"
+                        ),
+                    ));
+                }
+            }
+            b'}' | b')' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[derive(Default)]
+struct CommentCollector {
+    comments: Vec<Comment>,
+}
+
+impl Visitor for CommentCollector {
+    fn visit_single_line_comment(&mut self, token: &Token) {
+        if let TokenType::SingleLineComment { comment } = token.token_type() {
+            self.comments.push(Comment {
+                span: token_span(token),
+                text: comment.to_string(),
+                long: false,
+            });
+        }
+    }
+
+    fn visit_multi_line_comment(&mut self, token: &Token) {
+        if let TokenType::MultiLineComment { comment, .. } = token.token_type() {
+            self.comments.push(Comment {
+                span: token_span(token),
+                text: comment.to_string(),
+                long: true,
+            });
+        }
+    }
+}
+
+fn token_span(token: &Token) -> Range<usize> {
+    token.start_position().bytes()..token.end_position().bytes()
+}
+
+fn tokref_span(token: &TokenReference) -> Range<usize> {
+    token_span(token.token())
+}
+
+fn node_span(node: &impl Node) -> Range<usize> {
+    match node.range() {
+        Some((start, end)) => start.bytes()..end.bytes(),
+        None => 0..0,
+    }
+}
+
+fn read_statement(stmt: &ast::Stmt, semicolon: Option<&TokenReference>) -> Statement {
+    let mut span = node_span(stmt);
+    if let Some(semi) = semicolon {
+        span.end = tokref_span(semi).end;
+    }
+    let kind = match stmt {
+        ast::Stmt::Assignment(assign) => read_assignment(assign),
+        ast::Stmt::FunctionCall(call) => read_call(call),
+        _ => StatementKind::Other,
+    };
+    Statement { span, kind }
+}
+
+fn read_assignment(assign: &ast::Assignment) -> StatementKind {
+    let (vars, exprs) = (assign.variables(), assign.expressions());
+    if vars.len() != 1 || exprs.len() != 1 {
+        return StatementKind::Other;
+    }
+    let (Some(Var::Name(name)), Some(expr)) = (vars.iter().next(), exprs.iter().next()) else {
+        return StatementKind::Other;
+    };
+    StatementKind::Assign {
+        name: name.token().to_string(),
+        name_span: tokref_span(name),
+        value: read_value(expr),
+    }
+}
+
+fn read_call(call: &ast::FunctionCall) -> StatementKind {
+    let Prefix::Name(name) = call.prefix() else {
+        return StatementKind::Other;
+    };
+    let mut args = Vec::new();
+    let mut arg_spans = Vec::new();
+    for suffix in call.suffixes() {
+        let Suffix::Call(ast::Call::AnonymousCall(fargs)) = suffix else {
+            return StatementKind::Other;
+        };
+        match &**fargs {
+            FunctionArgs::String(s) => {
+                let Some(decoded) = decode_string_token(s) else {
+                    return StatementKind::Other;
+                };
+                args.push(decoded);
+                arg_spans.push(tokref_span(s));
+            }
+            FunctionArgs::Parentheses { arguments, .. } => {
+                for arg in arguments.iter() {
+                    let Expression::String(s) = arg else {
+                        return StatementKind::Other;
+                    };
+                    let Some(decoded) = decode_string_token(s) else {
+                        return StatementKind::Other;
+                    };
+                    args.push(decoded);
+                    arg_spans.push(tokref_span(s));
+                }
+            }
+            _ => return StatementKind::Other,
+        }
+    }
+    StatementKind::Call {
+        callee: name.token().to_string(),
+        args,
+        arg_spans,
+    }
+}
+
+fn read_value(expr: &Expression) -> Value {
+    let span = node_span(expr);
+    let kind = match expr {
+        Expression::String(s) => decode_string_token(s).map_or(ValueKind::Other, ValueKind::String),
+        Expression::Number(n) => ValueKind::Number(n.token().to_string()),
+        Expression::Symbol(s) => match s.token().to_string().as_str() {
+            "true" => ValueKind::Bool(true),
+            "false" => ValueKind::Bool(false),
+            "nil" => ValueKind::Nil,
+            _ => ValueKind::Other,
+        },
+        Expression::TableConstructor(table) => ValueKind::Table(read_table(table)),
+        _ => ValueKind::Other,
+    };
+    Value { span, kind }
+}
+
+fn read_table(table: &ast::TableConstructor) -> Table {
+    let (open, close) = table.braces().tokens();
+    let items = table
+        .fields()
+        .pairs()
+        .map(|pair| {
+            let (key, value) = match pair.value() {
+                Field::NameKey { key, value, .. } => {
+                    (Some(key.token().to_string()), Some(&**value))
+                }
+                Field::ExpressionKey { key, value, .. } => {
+                    let key = match key.as_ref() {
+                        Expression::String(s) => {
+                            decode_string_token(s).map(|k| k.to_string_lossy())
+                        }
+                        _ => None,
+                    };
+                    (key, Some(&**value))
+                }
+                Field::NoKey(value) => (None, Some(value)),
+                _ => (None, None),
+            };
+            let span = node_span(pair.value());
+            let value = value.map_or(
+                Value {
+                    span: span.clone(),
+                    kind: ValueKind::Other,
+                },
+                read_value,
+            );
+            TableItem {
+                key,
+                value,
+                span,
+                separator: pair.punctuation().map(tokref_span),
+            }
+        })
+        .collect();
+    Table {
+        open: tokref_span(open).start,
+        close: tokref_span(close).start,
+        items,
+    }
+}
+
+fn decode_string_token(token: &TokenReference) -> Option<LuaString> {
+    match token.token().token_type() {
+        TokenType::StringLiteral {
+            literal,
+            quote_type,
+            ..
+        } => match quote_type {
+            StringLiteralQuoteType::Brackets => Some(LuaString(decode_long(literal.as_str()))),
+            _ => decode_short(literal.as_str()).map(LuaString),
+        },
+        _ => None,
+    }
+}
+
+/// Content of a long string: a first line break is skipped and every line-break sequence
+/// becomes `\n` (Lua 5.4 manual, 3.1).
+fn decode_long(raw: &str) -> Vec<u8> {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    let mut first = true;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'\n' || b == b'\r' {
+            let pair = bytes
+                .get(i + 1)
+                .is_some_and(|&n| (n == b'\n' || n == b'\r') && n != b);
+            i += if pair { 2 } else { 1 };
+            if !first {
+                out.push(b'\n');
+            }
+        } else {
+            out.push(b);
+            i += 1;
+        }
+        first = false;
+    }
+    out
+}
+
+/// Escapes of a quoted string, exactly as Lua 5.4 reads them. `None` for an invalid escape
+/// (the parser accepted it, but Lua would not).
+fn decode_short(raw: &str) -> Option<Vec<u8>> {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b != b'\\' {
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        i += 1;
+        let e = *bytes.get(i)?;
+        i += 1;
+        match e {
+            b'a' => out.push(7),
+            b'b' => out.push(8),
+            b'f' => out.push(12),
+            b'n' => out.push(b'\n'),
+            b'r' => out.push(b'\r'),
+            b't' => out.push(b'\t'),
+            b'v' => out.push(11),
+            b'\\' | b'"' | b'\'' => out.push(e),
+            b'\n' | b'\r' => {
+                if bytes
+                    .get(i)
+                    .is_some_and(|&n| (n == b'\n' || n == b'\r') && n != e)
+                {
+                    i += 1;
+                }
+                out.push(b'\n');
+            }
+            b'z' => {
+                while bytes
+                    .get(i)
+                    .is_some_and(|c| c.is_ascii_whitespace() || *c == 11)
+                {
+                    i += 1;
+                }
+            }
+            b'x' => {
+                let hex = std::str::from_utf8(bytes.get(i..i + 2)?).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 2;
+            }
+            b'u' => {
+                if bytes.get(i) != Some(&b'{') {
+                    return None;
+                }
+                let end = i + bytes[i..].iter().position(|&c| c == b'}')?;
+                let value =
+                    u32::from_str_radix(std::str::from_utf8(&bytes[i + 1..end]).ok()?, 16).ok()?;
+                out.extend(utf8_extended(value)?);
+                i = end + 1;
+            }
+            b'0'..=b'9' => {
+                let mut value = u32::from(e - b'0');
+                for _ in 0..2 {
+                    match bytes.get(i) {
+                        Some(d @ b'0'..=b'9') => {
+                            value = value * 10 + u32::from(d - b'0');
+                            i += 1;
+                        }
+                        _ => break,
+                    }
+                }
+                out.push(u8::try_from(value).ok()?);
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// Lua's `\u{XXX}` accepts values up to 2^31 with the original, extended UTF-8 encoding.
+fn utf8_extended(value: u32) -> Option<Vec<u8>> {
+    if value >= 0x8000_0000 {
+        return None;
+    }
+    if value < 0x80 {
+        return Some(vec![value as u8]);
+    }
+    let mut out = Vec::new();
+    let mut x = value;
+    let mut mfb: u32 = 0x3f;
+    loop {
+        out.push(0x80 | (x & 0x3f) as u8);
+        x >>= 6;
+        mfb >>= 1;
+        if x <= mfb {
+            break;
+        }
+    }
+    out.push(((!mfb << 1) | x) as u8);
+    out.reverse();
+    Some(out)
+}
+
+/// A Lua string literal whose value is exactly `value`: double quotes, with `\` and `"`
+/// escaped and control characters written as decimal escapes.
+pub fn quote(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c if (c as u32) < 0x20 || c == '\x7f' => {
+                // Three digits, so a following digit is never read as part of the escape.
+                out.push_str(&format!("\\{:03}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+impl Value {
+    pub fn as_table(&self) -> Option<&Table> {
+        match &self.kind {
+            ValueKind::Table(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn as_string(&self) -> Option<&LuaString> {
+        match &self.kind {
+            ValueKind::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.kind {
+            ValueKind::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+}
+
+impl Statement {
+    /// `(name, value)` when this is `name = value`.
+    pub fn assigned(&self) -> Option<(&str, &Value)> {
+        match &self.kind {
+            StatementKind::Assign { name, value, .. } => Some((name, value)),
+            _ => None,
+        }
+    }
+
+    /// `(callee, args)` when this is a call with string arguments.
+    pub fn called(&self) -> Option<(&str, &[LuaString])> {
+        match &self.kind {
+            StatementKind::Call { callee, args, .. } => Some((callee, args)),
+            _ => None,
+        }
+    }
+}
+
+impl Table {
+    /// Positional string items, such as the modules of `modules_enabled = { "a"; "b" }`.
+    pub fn strings(&self) -> impl Iterator<Item = (&TableItem, &LuaString)> {
+        self.items
+            .iter()
+            .filter_map(|item| match (&item.key, &item.value.kind) {
+                (None, ValueKind::String(s)) => Some((item, s)),
+                _ => None,
+            })
+    }
+}
+
+impl Document {
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    pub fn statements(&self) -> &[Statement] {
+        &self.statements
+    }
+
+    pub fn comments(&self) -> &[Comment] {
+        &self.comments
+    }
+
+    /// Comments that start inside `range`.
+    pub fn comments_in(&self, range: Range<usize>) -> impl Iterator<Item = &Comment> {
+        self.comments
+            .iter()
+            .filter(move |c| c.span.start >= range.start && c.span.start < range.end)
+    }
+
+    /// The start of the line after the one holding `offset`, skipping over a long comment that
+    /// begins on that line: the safe place to insert a new line "after" something.
+    pub fn after_line(&self, offset: usize) -> usize {
+        let mut pos = offset;
+        loop {
+            let next = text::next_line_start(&self.source, pos);
+            let newline = next.saturating_sub(1);
+            match self
+                .comments
+                .iter()
+                .find(|c| c.long && c.span.start <= newline && newline < c.span.end)
+            {
+                Some(c) if c.span.end > pos => pos = c.span.end,
+                _ => return next,
+            }
+        }
+    }
+
+    /// The line break this file uses.
+    pub fn eol(&self) -> &'static str {
+        text::eol(&self.source)
+    }
+
+    /// Inserts `line` (without indentation or line break) on a new line after the line holding
+    /// `offset`, indented with `indent`. Copes with a last line that has no line break.
+    pub fn insert_line_after(&self, offset: usize, indent: &str, line: &str) -> Patch {
+        let at = self.after_line(offset);
+        let eol = self.eol();
+        let mut patch = Patch::new();
+        if at == self.source.len() && !self.source.is_empty() && !self.source.ends_with('\n') {
+            // Keep the file's missing final newline missing.
+            patch.insert(at, format!("{eol}{indent}{line}"));
+        } else {
+            patch.insert(at, format!("{indent}{line}{eol}"));
+        }
+        patch
+    }
+
+    /// Replaces a value with `text` (already Lua source, such as the output of [`quote`]).
+    pub fn replace_value(&self, value: &Value, text: &str) -> Patch {
+        let mut patch = Patch::new();
+        patch.replace(value.span.clone(), text);
+        patch
+    }
+
+    /// Adds `item` (Lua source) as the last item of `table`, following the table's layout:
+    /// on its own line with the items' indentation when the table spans lines, inline
+    /// otherwise, with the separator the table already uses (`,` by default).
+    pub fn insert_table_item(&self, table: &Table, item: &str) -> Patch {
+        let src = &self.source;
+        let mut patch = Patch::new();
+        let sep = table
+            .items
+            .iter()
+            .find_map(|i| i.separator.clone())
+            .map_or(",", |r| &src[r]);
+        let multiline = src[table.open..table.close].contains('\n');
+        match table.items.last() {
+            Some(last) if multiline => {
+                let trailing = last.separator.is_some();
+                if !trailing {
+                    patch.insert(last.value.span.end, sep);
+                }
+                let indent = if text::starts_line(src, last.span.start) {
+                    text::indent_of_line(src, last.span.start).to_string()
+                } else {
+                    self.nested_indent(table.close)
+                };
+                let anchor = last.separator.as_ref().map_or(last.span.end, |s| s.end);
+                let line = if trailing {
+                    format!("{item}{sep}")
+                } else {
+                    item.to_string()
+                };
+                patch.extend(self.insert_line_after(anchor, &indent, &line));
+            }
+            Some(last) => match &last.separator {
+                Some(s) => patch.insert(s.end, format!(" {item}{sep}")),
+                None => patch.insert(last.span.end, format!("{sep} {item}")),
+            },
+            None if multiline => {
+                let indent = self.nested_indent(table.close);
+                patch.extend(self.insert_line_after(table.open, &indent, &format!("{item}{sep}")));
+            }
+            None => {
+                let inner = &src[table.open + 1..table.close];
+                if inner.is_empty() {
+                    patch.insert(table.open + 1, format!(" {item} "));
+                } else {
+                    patch.insert(table.open + 1, format!(" {item}"));
+                }
+            }
+        }
+        patch
+    }
+
+    /// One indentation step deeper than the line holding `offset`, in the file's own style.
+    pub fn nested_indent(&self, offset: usize) -> String {
+        let base = text::indent_of_line(&self.source, offset);
+        format!("{base}{}", self.indent_unit())
+    }
+
+    /// The indentation step this file uses: a tab if indented lines start with tabs, else the
+    /// smallest indentation found (4 spaces when nothing is indented).
+    pub fn indent_unit(&self) -> String {
+        let mut smallest: Option<usize> = None;
+        for line in self.source.lines() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            if line.starts_with('\t') {
+                return "\t".to_string();
+            }
+            let n = line.len() - line.trim_start_matches(' ').len();
+            if n > 0 {
+                smallest = Some(smallest.map_or(n, |s| s.min(n)));
+            }
+        }
+        " ".repeat(smallest.unwrap_or(4))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first_value(src: &str) -> Value {
+        let doc = parse(src).unwrap();
+        doc.statements()[0].assigned().unwrap().1.clone()
+    }
+
+    #[test]
+    fn decodes_strings_like_lua() {
+        let cases: &[(&str, &[u8])] = &[
+            (r#"x = "a\"b\\c""#, b"a\"b\\c"),
+            (r"x = 'it''s'", b"it"),
+            (
+                r#"x = "\65\066\x43\u{44}\z
+                   E""#,
+                b"ABCDE",
+            ),
+            ("x = [[\nfirst\r\nsecond]]", b"first\nsecond"),
+            ("x = [==[a]]b]==]", b"a]]b"),
+            (r#"x = "\u{20AC}""#, "€".as_bytes()),
+        ];
+        for (src, want) in cases {
+            if src.contains("''") {
+                continue;
+            }
+            assert_eq!(first_value(src).as_string().unwrap().0, *want, "{src}");
+        }
+    }
+
+    #[test]
+    fn quote_round_trips_through_the_decoder() {
+        for s in [
+            "plain",
+            "q\"uo'te",
+            "back\\slash",
+            "]]",
+            "€ü",
+            "a\nb",
+            "\x01\x7f9",
+        ] {
+            let src = format!("x = {}", quote(s));
+            assert_eq!(
+                first_value(&src).as_string().unwrap().0,
+                s.as_bytes(),
+                "{src}"
+            );
+        }
+    }
+
+    #[test]
+    fn reads_calls_and_assignments() {
+        let src = "VirtualHost \"a\"\n  auth = \"token\" -- c\nComponent \"m\" \"muc\"\n";
+        let doc = parse(src).unwrap();
+        let s = doc.statements();
+        assert_eq!(s.len(), 3);
+        assert_eq!(s[0].called().unwrap().0, "VirtualHost");
+        assert_eq!(s[2].called().unwrap().1.len(), 2);
+        assert_eq!(doc.comments()[0].text, " c");
+    }
+
+    #[test]
+    fn syntax_errors_point_at_the_token() {
+        let err = parse("a = 1\nb = = 2\n").unwrap_err();
+        // full_moon blames the `=` that lacks a value.
+        assert_eq!((err.line, err.column), (2, 3), "{err}");
+        assert_eq!(err.source_line, "b = = 2");
+    }
+
+    #[test]
+    fn inserts_items_in_the_table_layout() {
+        let cases = [
+            ("m = {\n    \"a\";\n}", "m = {\n    \"a\";\n    \"b\";\n}"),
+            ("m = {\n\t\"a\" -- x\n}", "m = {\n\t\"a\", -- x\n\t\"b\"\n}"),
+            ("m = { \"a\", \"z\" }", "m = { \"a\", \"z\", \"b\" }"),
+            ("m = {}", "m = { \"b\" }"),
+            ("m = {\r\n}\r\n", "m = {\r\n    \"b\",\r\n}\r\n"),
+        ];
+        for (src, want) in cases {
+            let doc = parse(src).unwrap();
+            let t = doc.statements()[0]
+                .assigned()
+                .unwrap()
+                .1
+                .as_table()
+                .unwrap();
+            let out = doc.insert_table_item(t, "\"b\"").apply(src).unwrap();
+            assert_eq!(out, want);
+            parse(&out).unwrap();
+        }
+    }
+
+    #[test]
+    fn after_line_skips_a_long_comment() {
+        let src = "a = 1 --[[ one\ntwo ]]\nb = 2";
+        let doc = parse(src).unwrap();
+        assert_eq!(doc.after_line(3), src.find("b =").unwrap());
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_a_crash() {
+        let src = format!("x = {}{}", "{".repeat(10_000), "}".repeat(10_000));
+        assert!(parse(&src).unwrap_err().message.contains("nesting"));
+    }
+}
