@@ -13,7 +13,7 @@
 //! let doc = lua::parse(src).unwrap();
 //! assert_eq!(doc.source(), src);
 //! let table = doc.statements()[0].assigned().unwrap().1.as_table().unwrap();
-//! let patch = doc.insert_table_item(table, "\"c\"");
+//! let patch = doc.insert_table_items(table, &["\"c\"".to_string()]);
 //! assert_eq!(patch.apply(src).unwrap(), "x = { \"a\"; \"c\"; } -- keep me\r\ny = 'b'");
 //! ```
 //!
@@ -640,12 +640,15 @@ impl Document {
         patch
     }
 
-    /// Adds `item` (Lua source) as the last item of `table`, following the table's layout:
-    /// on its own line with the items' indentation when the table spans lines, inline
-    /// otherwise, with the separator the table already uses (`,` by default).
-    pub fn insert_table_item(&self, table: &Table, item: &str) -> Patch {
+    /// Adds `items` (Lua source) after the last item of `table`, following the table's layout:
+    /// one per line with the items' indentation when the table spans lines, inline otherwise,
+    /// with the separator the table already uses (`,` by default).
+    pub fn insert_table_items(&self, table: &Table, items: &[String]) -> Patch {
         let src = &self.source;
         let mut patch = Patch::new();
+        if items.is_empty() {
+            return patch;
+        }
         let sep = table
             .items
             .iter()
@@ -664,27 +667,27 @@ impl Document {
                     self.nested_indent(table.close)
                 };
                 let anchor = last.separator.as_ref().map_or(last.span.end, |s| s.end);
-                let line = if trailing {
-                    format!("{item}{sep}")
-                } else {
-                    item.to_string()
-                };
-                patch.extend(self.insert_line_after(anchor, &indent, &line));
+                let lines = join_items(items, sep, trailing, &format!("{}{indent}", self.eol()));
+                patch.extend(self.insert_line_after(anchor, &indent, &lines));
             }
-            Some(last) => match &last.separator {
-                Some(s) => patch.insert(s.end, format!(" {item}{sep}")),
-                None => patch.insert(last.span.end, format!("{sep} {item}")),
-            },
+            Some(last) => {
+                let inline = join_items(items, sep, last.separator.is_some(), " ");
+                match &last.separator {
+                    Some(s) => patch.insert(s.end, format!(" {inline}")),
+                    None => patch.insert(last.span.end, format!("{sep} {inline}")),
+                }
+            }
             None if multiline => {
                 let indent = self.nested_indent(table.close);
-                patch.extend(self.insert_line_after(table.open, &indent, &format!("{item}{sep}")));
+                let lines = join_items(items, sep, true, &format!("{}{indent}", self.eol()));
+                patch.extend(self.insert_line_after(table.open, &indent, &lines));
             }
             None => {
-                let inner = &src[table.open + 1..table.close];
-                if inner.is_empty() {
-                    patch.insert(table.open + 1, format!(" {item} "));
+                let inline = join_items(items, sep, false, " ");
+                if src[table.open + 1..table.close].is_empty() {
+                    patch.insert(table.open + 1, format!(" {inline} "));
                 } else {
-                    patch.insert(table.open + 1, format!(" {item}"));
+                    patch.insert(table.open + 1, format!(" {inline}"));
                 }
             }
         }
@@ -715,6 +718,15 @@ impl Document {
         }
         " ".repeat(smallest.unwrap_or(4))
     }
+}
+
+/// `a; b; c;` with `between` after each separator, and a trailing separator when asked.
+fn join_items(items: &[String], sep: &str, trailing: bool, between: &str) -> String {
+    let mut out = items.join(&format!("{sep}{between}"));
+    if trailing {
+        out.push_str(sep);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -789,14 +801,36 @@ mod tests {
 
     #[test]
     fn inserts_items_in_the_table_layout() {
-        let cases = [
-            ("m = {\n    \"a\";\n}", "m = {\n    \"a\";\n    \"b\";\n}"),
-            ("m = {\n\t\"a\" -- x\n}", "m = {\n\t\"a\", -- x\n\t\"b\"\n}"),
-            ("m = { \"a\", \"z\" }", "m = { \"a\", \"z\", \"b\" }"),
-            ("m = {}", "m = { \"b\" }"),
-            ("m = {\r\n}\r\n", "m = {\r\n    \"b\",\r\n}\r\n"),
+        let cases: &[(&str, &[&str], &str)] = &[
+            (
+                "m = {\n    \"a\";\n}",
+                &["b"],
+                "m = {\n    \"a\";\n    \"b\";\n}",
+            ),
+            (
+                "m = {\n\t\"a\" -- x\n}",
+                &["b"],
+                "m = {\n\t\"a\", -- x\n\t\"b\"\n}",
+            ),
+            (
+                "m = { \"a\", \"z\" }",
+                &["b"],
+                "m = { \"a\", \"z\", \"b\" }",
+            ),
+            ("m = {}", &["b", "c"], "m = { \"b\", \"c\" }"),
+            ("m = {\r\n}\r\n", &["b"], "m = {\r\n    \"b\",\r\n}\r\n"),
+            (
+                "m = {\n  \"a\";\n}",
+                &["b", "c"],
+                "m = {\n  \"a\";\n  \"b\";\n  \"c\";\n}",
+            ),
+            (
+                "m = {\n  \"a\"\n}",
+                &["b", "c"],
+                "m = {\n  \"a\",\n  \"b\",\n  \"c\"\n}",
+            ),
         ];
-        for (src, want) in cases {
+        for (src, items, want) in cases {
             let doc = parse(src).unwrap();
             let t = doc.statements()[0]
                 .assigned()
@@ -804,8 +838,9 @@ mod tests {
                 .1
                 .as_table()
                 .unwrap();
-            let out = doc.insert_table_item(t, "\"b\"").apply(src).unwrap();
-            assert_eq!(out, want);
+            let items: Vec<String> = items.iter().map(|i| format!("\"{i}\"")).collect();
+            let out = doc.insert_table_items(t, &items).apply(src).unwrap();
+            assert_eq!(&out, want);
             parse(&out).unwrap();
         }
     }

@@ -1,0 +1,140 @@
+//! Jitsi Meet's `config.js` as the browser reads it: `config.hosts.*`, whether the file sets them
+//! in the `var config = { hosts: { ... } }` literal (the Debian package) or with
+//! `config.hosts.x = ...;` statements (docker-jitsi-meet).
+
+use crate::document::js::{Assignment, Comment, Document, Object, Property, Value};
+
+/// A parsed config.js.
+#[derive(Debug, Clone)]
+pub struct MeetConfig {
+    pub doc: Document,
+}
+
+/// Where the effective value of a `config.hosts` key comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum HostsEntry<'a> {
+    /// A property of the `hosts` object literal.
+    Property(&'a Property),
+    /// A `config.hosts.KEY = value;` statement after the literal.
+    Statement(&'a Assignment),
+}
+
+impl<'a> HostsEntry<'a> {
+    pub fn value(&self) -> &'a Value {
+        match self {
+            HostsEntry::Property(p) => &p.value,
+            HostsEntry::Statement(a) => &a.value,
+        }
+    }
+
+    /// Where to point a reader: the value.
+    pub fn offset(&self) -> usize {
+        self.value().span.start
+    }
+}
+
+impl MeetConfig {
+    pub fn parse(source: &str) -> Result<Self, crate::document::SyntaxError> {
+        Ok(MeetConfig {
+            doc: crate::document::js::parse(source)?,
+        })
+    }
+
+    pub fn source(&self) -> &str {
+        self.doc.source()
+    }
+
+    /// The `hosts` object literal inside `var config = {...}`.
+    pub fn hosts_object(&self) -> Option<&Object> {
+        self.doc.object_at("config", &["hosts"])
+    }
+
+    /// Top-level `config.hosts.*` statements (docker-jitsi-meet style), in order.
+    pub fn hosts_statements(&self) -> impl Iterator<Item = &Assignment> {
+        self.doc.assignments().iter().filter(|a| {
+            !a.nested && a.target.len() == 3 && a.target[0] == "config" && a.target[1] == "hosts"
+        })
+    }
+
+    /// The effective `config.hosts.KEY`: the last top-level statement, else the literal's
+    /// property.
+    pub fn hosts_entry(&self, key: &str) -> Option<HostsEntry<'_>> {
+        self.hosts_statements()
+            .filter(|a| a.target[2] == key)
+            .last()
+            .map(HostsEntry::Statement)
+            .or_else(|| {
+                self.hosts_object()
+                    .and_then(|o| o.property(key))
+                    .map(HostsEntry::Property)
+            })
+    }
+
+    /// The string value of `config.hosts.KEY`, when it is a plain string.
+    pub fn hosts_str(&self, key: &str) -> Option<&str> {
+        self.hosts_entry(key).and_then(|e| e.value().as_str())
+    }
+
+    /// A commented-out `// KEY: '...',` line inside the hosts literal (the stock template).
+    pub fn commented_hosts_property(&self, key: &str) -> Option<&Comment> {
+        let hosts = self.hosts_object()?;
+        self.doc
+            .comments_in(hosts.span.clone())
+            .find(|c| !c.block && is_commented_property(&c.text, key))
+    }
+}
+
+/// `text` is ` KEY: 'value',` (a property that was commented out), quotes of either kind.
+fn is_commented_property(text: &str, key: &str) -> bool {
+    let Some(rest) = text.trim().strip_prefix(key) else {
+        return false;
+    };
+    let Some(rest) = rest.trim_start().strip_prefix(':') else {
+        return false;
+    };
+    let rest = rest.trim().trim_end_matches(',').trim_end();
+    let quoted = |q: char| {
+        rest.len() >= 2
+            && rest.starts_with(q)
+            && rest.ends_with(q)
+            && !rest[1..rest.len() - 1].contains([q, '\\'])
+    };
+    quoted('\'') || quoted('"')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_override_the_literal() {
+        let cfg = MeetConfig::parse(
+            "var config = { hosts: { domain: 'a', // anonymousdomain: 'g.a',\n } };\n\
+             config.hosts.domain = 'b';\n",
+        )
+        .unwrap();
+        assert_eq!(cfg.hosts_str("domain"), Some("b"));
+        assert!(cfg.commented_hosts_property("anonymousdomain").is_some());
+        assert!(cfg.commented_hosts_property("domain").is_none());
+    }
+
+    #[test]
+    fn recognises_commented_properties() {
+        assert!(is_commented_property(
+            " anonymousdomain: 'guest.example.com',",
+            "anonymousdomain"
+        ));
+        assert!(is_commented_property(
+            "anonymousdomain : \"x\"",
+            "anonymousdomain"
+        ));
+        assert!(!is_commented_property(
+            " anonymousdomain is for guests",
+            "anonymousdomain"
+        ));
+        assert!(!is_commented_property(
+            " anonymousdomainx: 'a'",
+            "anonymousdomain"
+        ));
+    }
+}

@@ -1,0 +1,482 @@
+//! What token authentication requires of a host, as data, and how each requirement stands in a
+//! given set of files.
+//!
+//! The requirements come from Jitsi's handbook ("Token Authentication"): the main VirtualHost
+//! authenticates with tokens and carries app_id/app_secret, the lobby modules; the conference MUC
+//! component verifies tokens and waits for a host; a guest VirtualHost lets guests join rooms
+//! that exist; config.js names that guest domain; jicofo's own authentication stays disabled.
+//!
+//! `install` turns every unmet requirement into an edit ([`crate::plan`]); `check` turns it into
+//! a finding; after writing, `install` validates by asking the same questions again.
+
+use crate::document::hocon;
+use crate::document::js::Comment as JsComment;
+use crate::document::lua::{Comment, Table};
+use crate::jitsi::meet::{HostsEntry, MeetConfig};
+use crate::jitsi::prosody::{ProsodyConfig, Setting, Target, table_has};
+use crate::secret::Secret;
+
+/// The blocks of the Prosody file that requirements apply to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Block {
+    /// `VirtualHost "HOST"`.
+    Main,
+    /// The conference MUC component (`Component "conference.HOST" "muc"` on Debian).
+    Muc,
+    /// The guest VirtualHost (`VirtualHost "guest.HOST"`).
+    Guest,
+}
+
+/// The value an option must have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Want {
+    Str(&'static str),
+    Bool(bool),
+    /// The app id given to install; for check, any non-empty string.
+    AppId,
+    /// The secret given to install; for check, any non-empty string.
+    AppSecret,
+    /// What install was asked for (true unless `--no-allow-empty-token`); check accepts any.
+    AllowEmptyToken,
+}
+
+/// `key` in `block` must be `want`.
+#[derive(Debug, Clone, Copy)]
+pub struct SettingRule {
+    pub block: Block,
+    pub key: &'static str,
+    pub want: Want,
+    /// Where a new line goes: after this option of the same block, else after the block's
+    /// header line.
+    pub after: Option<&'static str>,
+}
+
+/// `module` must be in `block`'s `modules_enabled`.
+#[derive(Debug, Clone, Copy)]
+pub struct ModuleRule {
+    pub block: Block,
+    pub module: &'static str,
+}
+
+/// Every option token authentication needs, in the order new lines are laid out.
+pub const SETTINGS: &[SettingRule] = &[
+    SettingRule {
+        block: Block::Main,
+        key: "authentication",
+        want: Want::Str("token"),
+        after: None,
+    },
+    SettingRule {
+        block: Block::Main,
+        key: "app_id",
+        want: Want::AppId,
+        after: Some("authentication"),
+    },
+    SettingRule {
+        block: Block::Main,
+        key: "app_secret",
+        want: Want::AppSecret,
+        after: Some("app_id"),
+    },
+    SettingRule {
+        block: Block::Main,
+        key: "allow_empty_token",
+        want: Want::AllowEmptyToken,
+        after: Some("app_secret"),
+    },
+    SettingRule {
+        block: Block::Guest,
+        key: "authentication",
+        want: Want::Str("jitsi-anonymous"),
+        after: None,
+    },
+    SettingRule {
+        block: Block::Guest,
+        key: "c2s_require_encryption",
+        want: Want::Bool(false),
+        after: Some("authentication"),
+    },
+];
+
+/// Every module token authentication needs.
+pub const MODULES: &[ModuleRule] = &[
+    ModuleRule {
+        block: Block::Main,
+        module: "muc_lobby_rooms",
+    },
+    ModuleRule {
+        block: Block::Main,
+        module: "persistent_lobby",
+    },
+    ModuleRule {
+        block: Block::Muc,
+        module: "token_verification",
+    },
+    ModuleRule {
+        block: Block::Muc,
+        module: "muc_wait_for_host",
+    },
+];
+
+/// The list options modules are enabled and disabled with.
+pub const MODULES_ENABLED: &str = "modules_enabled";
+pub const MODULES_DISABLED: &str = "modules_disabled";
+
+/// The prefix of the guest domain install creates (`guest.HOST`).
+pub const GUEST_PREFIX: &str = "guest.";
+
+/// MUC component names tried, in order, when config.js computes `hosts.muc`.
+pub const MUC_PREFIXES: &[&str] = &["conference.", "muc."];
+
+/// The config.js key naming the guest domain.
+pub const ANONYMOUS_DOMAIN: &str = "anonymousdomain";
+
+/// jicofo's own authentication switch, which must stay off under token authentication.
+pub const JICOFO_AUTH_ENABLED: &[&str] = &["jicofo", "authentication", "enabled"];
+
+/// Prosody options whose values are secrets: masked in every diff and message.
+pub const SECRET_OPTIONS: &[&str] = &[
+    "app_secret",
+    "external_service_secret",
+    "turncredentials_secret",
+    "component_secret",
+];
+
+/// Values that templates and guides ship as examples: never a real app id or secret.
+pub const PLACEHOLDER_APP_IDS: &[&str] = &[
+    "example_app_id",
+    "myappid",
+    "my_app_id",
+    "placeholder_app_id",
+];
+pub const PLACEHOLDER_SECRETS: &[&str] = &[
+    "example_app_secret",
+    "myappsecret",
+    "my_app_secret",
+    "placeholder_app_secret",
+    "secret",
+    "changeme",
+];
+
+/// The values install writes.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    pub app_id: String,
+    pub app_secret: Secret,
+    pub allow_empty_token: bool,
+}
+
+/// The names the blocks have on this host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Blocks {
+    pub host: String,
+    /// The conference MUC component, when one could be identified.
+    pub muc: Option<String>,
+    /// What config.js says `hosts.muc` is, when it is a plain string.
+    pub muc_named: Option<String>,
+    pub guest: String,
+    pub guest_exists: bool,
+}
+
+impl Blocks {
+    /// Identifies the blocks of `host` from the Prosody file and config.js.
+    pub fn resolve(host: &str, prosody: &ProsodyConfig, meet: &MeetConfig) -> Blocks {
+        let is_muc = |name: &str| {
+            prosody
+                .component_module(name)
+                .is_some_and(|m| m == Some("muc"))
+        };
+        let muc_named = meet.hosts_str("muc").map(str::to_string);
+        let muc = match &muc_named {
+            Some(named) => is_muc(named).then(|| named.clone()),
+            None => MUC_PREFIXES
+                .iter()
+                .map(|p| format!("{p}{host}"))
+                .find(|n| is_muc(n)),
+        };
+        let named_guest = meet
+            .hosts_str(ANONYMOUS_DOMAIN)
+            .filter(|d| *d != host && prosody.has(&Target::Host(d.to_string())));
+        let guest = named_guest.map_or_else(|| format!("{GUEST_PREFIX}{host}"), str::to_string);
+        let guest_exists = prosody.has(&Target::Host(guest.clone()));
+        Blocks {
+            host: host.to_string(),
+            muc,
+            muc_named,
+            guest,
+            guest_exists,
+        }
+    }
+
+    pub fn target(&self, block: Block) -> Option<Target> {
+        match block {
+            Block::Main => Some(Target::Host(self.host.clone())),
+            Block::Muc => self.muc.clone().map(Target::Component),
+            Block::Guest => Some(Target::Host(self.guest.clone())),
+        }
+    }
+
+    /// How a person names the block: `VirtualHost "x"` or `Component "x"`.
+    pub fn describe(&self, block: Block) -> String {
+        match (block, &self.muc) {
+            (Block::Main, _) => format!("VirtualHost {:?}", self.host),
+            (Block::Guest, _) => format!("VirtualHost {:?}", self.guest),
+            (Block::Muc, Some(m)) => format!("Component {m:?}"),
+            (Block::Muc, None) => "the conference MUC component".to_string(),
+        }
+    }
+}
+
+/// How a required option stands.
+#[derive(Debug, Clone, Copy)]
+pub enum SettingState<'a> {
+    Ok,
+    /// Set, to another value (possibly inherited from the global section).
+    Wrong(Setting<'a>),
+    /// Not set; `commented` is a stock commented-out line for it inside the block.
+    Missing {
+        commented: Option<&'a Comment>,
+    },
+    /// The block does not exist.
+    NoBlock,
+    /// Nothing is required (check mode, for options whose value is a choice).
+    Free,
+}
+
+/// How a required module stands.
+#[derive(Debug, Clone, Copy)]
+pub enum ModuleState<'a> {
+    Ok,
+    /// Listed in the block's `modules_disabled`.
+    Disabled(Setting<'a>),
+    /// Not enabled. `table` is the block's own `modules_enabled`, `commented` a
+    /// commented-out item for the module inside it.
+    Missing {
+        table: Option<Setting<'a>>,
+        commented: Option<&'a Comment>,
+    },
+    NoBlock,
+}
+
+/// How config.js's `hosts.anonymousdomain` stands.
+#[derive(Debug, Clone, Copy)]
+pub enum AnonymousState<'a> {
+    Ok,
+    Wrong(HostsEntry<'a>),
+    Missing { commented: Option<&'a JsComment> },
+}
+
+/// How jicofo's own authentication stands.
+#[derive(Debug, Clone, Copy)]
+pub enum JicofoState<'a> {
+    /// Disabled, explicitly or by default.
+    Disabled,
+    /// Enabled: `enabled = true` (or `"yes"`, `on`...).
+    Enabled(&'a hocon::Field),
+    /// Set to something whose value is only known at run time (a substitution).
+    Unknown(&'a hocon::Field),
+}
+
+impl Want {
+    /// Whether `value` satisfies the requirement; `None` when nothing is required.
+    pub fn accepts(
+        &self,
+        value: &crate::document::lua::Value,
+        inputs: Option<&Inputs>,
+    ) -> Option<bool> {
+        let string = value.as_string();
+        Some(match (self, inputs) {
+            (Want::Str(s), _) => string.is_some_and(|v| v.eq_str(s)),
+            (Want::Bool(b), _) => value.as_bool() == Some(*b),
+            (Want::AppId, Some(i)) => string.is_some_and(|v| v.eq_str(&i.app_id)),
+            (Want::AppSecret, Some(i)) => string.is_some_and(|v| v.eq_str(i.app_secret.expose())),
+            (Want::AppId | Want::AppSecret, None) => string.is_some_and(|v| !v.0.is_empty()),
+            (Want::AllowEmptyToken, Some(i)) => value.as_bool() == Some(i.allow_empty_token),
+            (Want::AllowEmptyToken, None) => return None,
+        })
+    }
+
+    /// Lua source for the wanted value (install only).
+    pub fn lua(&self, inputs: &Inputs) -> String {
+        use crate::document::lua::quote;
+        match self {
+            Want::Str(s) => quote(s),
+            Want::Bool(b) => b.to_string(),
+            Want::AppId => quote(&inputs.app_id),
+            Want::AppSecret => quote(inputs.app_secret.expose()),
+            Want::AllowEmptyToken => inputs.allow_empty_token.to_string(),
+        }
+    }
+}
+
+pub fn assess_setting<'a>(
+    cfg: &'a ProsodyConfig,
+    blocks: &Blocks,
+    rule: &SettingRule,
+    inputs: Option<&Inputs>,
+) -> SettingState<'a> {
+    let Some(target) = blocks.target(rule.block) else {
+        return SettingState::NoBlock;
+    };
+    if !cfg.has(&target) {
+        return SettingState::NoBlock;
+    }
+    match cfg.setting(&target, rule.key) {
+        Some(setting) => match rule.want.accepts(setting.value, inputs) {
+            None => SettingState::Free,
+            Some(true) => SettingState::Ok,
+            Some(false) => SettingState::Wrong(setting),
+        },
+        None if rule.want == Want::AllowEmptyToken && inputs.is_none() => SettingState::Free,
+        None => SettingState::Missing {
+            commented: commented_setting(cfg, &target, rule.key),
+        },
+    }
+}
+
+/// A stock commented-out assignment (`--app_id="example_app_id"`) inside the block.
+pub fn commented_setting<'a>(
+    cfg: &'a ProsodyConfig,
+    target: &Target,
+    key: &str,
+) -> Option<&'a Comment> {
+    let section = cfg.sections_of(target).next()?;
+    cfg.doc
+        .comments_in(cfg.section_range(section))
+        .find(|c| !c.long && is_commented_assignment(&c.text, key))
+}
+
+/// `text` is `KEY = <literal>` with an optional `;`, the literal being a simple quoted string,
+/// a boolean or a number: a line that was commented out, not prose.
+fn is_commented_assignment(text: &str, key: &str) -> bool {
+    let Some(rest) = text.trim().strip_prefix(key) else {
+        return false;
+    };
+    let Some(rest) = rest.trim_start().strip_prefix('=') else {
+        return false;
+    };
+    let literal = rest.trim().trim_end_matches(';').trim_end();
+    is_simple_literal(literal)
+}
+
+fn is_simple_literal(s: &str) -> bool {
+    let quoted = |q: char| {
+        s.len() >= 2 && s.starts_with(q) && s.ends_with(q) && !s[1..s.len() - 1].contains([q, '\\'])
+    };
+    quoted('"')
+        || quoted('\'')
+        || s == "true"
+        || s == "false"
+        || (!s.is_empty() && s.chars().all(|c| c.is_ascii_digit()))
+}
+
+pub fn assess_module<'a>(
+    cfg: &'a ProsodyConfig,
+    blocks: &Blocks,
+    rule: &ModuleRule,
+) -> ModuleState<'a> {
+    let Some(target) = blocks.target(rule.block) else {
+        return ModuleState::NoBlock;
+    };
+    if !cfg.has(&target) {
+        return ModuleState::NoBlock;
+    }
+    if let Some(disabled) = cfg.own_setting(&target, MODULES_DISABLED)
+        && disabled
+            .value
+            .as_table()
+            .is_some_and(|t| table_has(t, rule.module))
+    {
+        return ModuleState::Disabled(disabled);
+    }
+    let own = cfg.own_setting(&target, MODULES_ENABLED);
+    let enabled_here = own
+        .and_then(|s| s.value.as_table())
+        .is_some_and(|t| table_has(t, rule.module));
+    // A VirtualHost also loads the global modules; a component only its own ones.
+    let enabled_globally = rule.block != Block::Muc
+        && cfg
+            .own_setting(&Target::Global, MODULES_ENABLED)
+            .and_then(|s| s.value.as_table())
+            .is_some_and(|t| table_has(t, rule.module));
+    if enabled_here || enabled_globally {
+        return ModuleState::Ok;
+    }
+    let commented = own
+        .and_then(|s| s.value.as_table())
+        .and_then(|t| commented_item(cfg, t, rule.module));
+    ModuleState::Missing {
+        table: own,
+        commented,
+    }
+}
+
+/// A commented-out item `--"module";` inside the table's braces.
+pub fn commented_item<'a>(
+    cfg: &'a ProsodyConfig,
+    table: &Table,
+    module: &str,
+) -> Option<&'a Comment> {
+    cfg.doc
+        .comments_in(table.open..table.close)
+        .find(|c| !c.long && is_commented_item(&c.text, module))
+}
+
+fn is_commented_item(text: &str, module: &str) -> bool {
+    let item = text.trim().trim_end_matches([';', ',']).trim_end();
+    item == format!("\"{module}\"") || item == format!("'{module}'")
+}
+
+pub fn assess_anonymous_domain<'a>(meet: &'a MeetConfig, blocks: &Blocks) -> AnonymousState<'a> {
+    match meet.hosts_entry(ANONYMOUS_DOMAIN) {
+        Some(entry) if entry.value().as_str() == Some(blocks.guest.as_str()) => AnonymousState::Ok,
+        Some(entry) => AnonymousState::Wrong(entry),
+        None => AnonymousState::Missing {
+            commented: meet.commented_hosts_property(ANONYMOUS_DOMAIN),
+        },
+    }
+}
+
+pub fn assess_jicofo(doc: &hocon::Document) -> JicofoState<'_> {
+    match doc.effective(JICOFO_AUTH_ENABLED) {
+        None => JicofoState::Disabled,
+        Some(field) => match (&field.value.kind, field.value.as_bool()) {
+            (_, Some(true)) => JicofoState::Enabled(field),
+            (_, Some(false)) => JicofoState::Disabled,
+            (hocon::ValueKind::Substitution { .. } | hocon::ValueKind::Concatenation, None) => {
+                JicofoState::Unknown(field)
+            }
+            // Typesafe Config would refuse to read anything else as a boolean; jicofo would
+            // not start. Treat it as unknown so install writes a definite `false`.
+            (_, None) => JicofoState::Unknown(field),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commented_lines_are_recognised_and_prose_is_not() {
+        assert!(is_commented_assignment(
+            "app_id=\"example_app_id\"",
+            "app_id"
+        ));
+        assert!(is_commented_assignment(" app_secret = 'x';", "app_secret"));
+        assert!(!is_commented_assignment(" app_id is the issuer", "app_id"));
+        assert!(!is_commented_assignment("app_idx = \"a\"", "app_id"));
+        assert!(is_commented_item(
+            "\"token_verification\";",
+            "token_verification"
+        ));
+        assert!(is_commented_item(
+            " 'token_verification',",
+            "token_verification"
+        ));
+        assert!(!is_commented_item(
+            "\"token_verification\"; -- why",
+            "token_verification"
+        ));
+    }
+}

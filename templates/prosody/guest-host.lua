@@ -1,0 +1,4 @@
+VirtualHost {{ name }}
+{%- for s in settings %}
+{{ indent }}{{ s.key }} = {{ s.value }}
+{%- endfor %}
