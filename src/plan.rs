@@ -337,6 +337,12 @@ impl<'a> ProsodyPlanner<'a> {
             }
             SettingState::Wrong(s) if !s.inherited => {
                 let old = &self.cfg.source()[s.value.span.clone()];
+                let value = match s.value.as_string() {
+                    Some(_) if value.starts_with('"') => {
+                        lua::quote_like(&rule.want.raw(self.inputs), old)
+                    }
+                    _ => value.clone(),
+                };
                 self.patch.replace(s.value.span.clone(), value.as_str());
                 self.placed.insert(
                     (rule.block, rule.key),

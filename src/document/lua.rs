@@ -504,12 +504,32 @@ fn utf8_extended(value: u32) -> Option<Vec<u8>> {
 /// A Lua string literal whose value is exactly `value`: double quotes, with `\` and `"`
 /// escaped and control characters written as decimal escapes.
 pub fn quote(value: &str) -> String {
+    quote_with(value, '"')
+}
+
+/// Like [`quote`], in the quote style of `existing` (a string literal being replaced): single
+/// quotes stay single quotes.
+pub fn quote_like(value: &str, existing: &str) -> String {
+    quote_with(
+        value,
+        if existing.starts_with('\'') {
+            '\''
+        } else {
+            '"'
+        },
+    )
+}
+
+fn quote_with(value: &str, q: char) -> String {
     let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
+    out.push(q);
     for c in value.chars() {
         match c {
             '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
+            c if c == q => {
+                out.push('\\');
+                out.push(q);
+            }
             '\n' => out.push_str("\\n"),
             c if (c as u32) < 0x20 || c == '\x7f' => {
                 // Three digits, so a following digit is never read as part of the escape.
@@ -518,7 +538,7 @@ pub fn quote(value: &str) -> String {
             c => out.push(c),
         }
     }
-    out.push('"');
+    out.push(q);
     out
 }
 

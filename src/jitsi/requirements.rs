@@ -296,6 +296,17 @@ impl Want {
         })
     }
 
+    /// The wanted value as text (install only).
+    pub fn raw(&self, inputs: &Inputs) -> String {
+        match self {
+            Want::Str(s) => s.to_string(),
+            Want::Bool(b) => b.to_string(),
+            Want::AppId => inputs.app_id.clone(),
+            Want::AppSecret => inputs.app_secret.expose().to_string(),
+            Want::AllowEmptyToken => inputs.allow_empty_token.to_string(),
+        }
+    }
+
     /// Lua source for the wanted value (install only).
     pub fn lua(&self, inputs: &Inputs) -> String {
         use crate::document::lua::quote;
