@@ -361,9 +361,9 @@ pub fn verify(req: &Request<'_>) -> Report {
         }
     }
     if !signature_ok {
-        report.notes.push(
-            "the claims below were read from a token whose signature did not verify".to_string(),
-        );
+        report
+            .notes
+            .push("the claims were read from a token whose signature did not verify".to_string());
     }
 
     let body_obj = body.as_object();
@@ -560,21 +560,18 @@ fn parse(token: &str, report: &mut Report) -> Option<Parts> {
 fn check_times(exp: Option<&Value>, nbf: Option<&Value>, now: i64, report: &mut Report) {
     let exp_l = Lua::of(exp);
     let nbf_l = Lua::of(nbf);
-    if exp_l.truthy() && !matches!(exp_l, Lua::Num(_)) {
-        report.fail(
-            rules::EXP_NOT_NUMBER,
-            format!("exp = {}", exp_l.describe()),
-            "exp as a JSON number of Unix seconds",
-        );
-        report.first_says("exp must be number");
-    }
-    if nbf_l.truthy() && !matches!(nbf_l, Lua::Num(_)) {
-        report.fail(
-            rules::NBF_NOT_NUMBER,
-            format!("nbf = {}", nbf_l.describe()),
-            "nbf as a JSON number of Unix seconds",
-        );
-        report.first_says("nbf must be number");
+    for (name, value, rule) in [
+        ("exp", exp_l, rules::EXP_NOT_NUMBER),
+        ("nbf", nbf_l, rules::NBF_NOT_NUMBER),
+    ] {
+        if value.truthy() && !matches!(value, Lua::Num(_)) {
+            report.fail(
+                rule,
+                format!("{name} = {}", value.describe()),
+                format!("{name} as a JSON number of Unix seconds"),
+            );
+            report.first_says(format!("{name} must be number"));
+        }
     }
     let nowf = now as f64;
     if let Lua::Num(exp) = exp_l
@@ -582,12 +579,7 @@ fn check_times(exp: Option<&Value>, nbf: Option<&Value>, now: i64, report: &mut 
     {
         report.fail(
             rules::TOKEN_EXPIRED,
-            format!(
-                "exp = {} ({}), {} before now",
-                lua_number_to_string(exp),
-                format_utc(exp.floor() as i64),
-                human_span((nowf - exp).ceil() as i64)
-            ),
+            time_claim("exp", exp, nowf),
             format!(
                 "exp after now = {now} ({}); Prosody refuses exp <= now, with no leeway",
                 format_utc(now)
@@ -600,12 +592,7 @@ fn check_times(exp: Option<&Value>, nbf: Option<&Value>, now: i64, report: &mut 
     {
         report.fail(
             rules::TOKEN_NOT_YET_VALID,
-            format!(
-                "nbf = {} ({}), {} after now",
-                lua_number_to_string(nbf),
-                format_utc(nbf.floor() as i64),
-                human_span((nbf - nowf).ceil() as i64)
-            ),
+            time_claim("nbf", nbf, nowf),
             format!(
                 "nbf at or before now = {now} ({}); Prosody allows no leeway for clock skew",
                 format_utc(now)
@@ -613,6 +600,17 @@ fn check_times(exp: Option<&Value>, nbf: Option<&Value>, now: i64, report: &mut 
         );
         report.first_says("Not acceptable by nbf");
     }
+}
+
+/// `exp = 1699999999 (2023-11-14 22:13:19 UTC), 1 s before now`.
+fn time_claim(name: &str, t: f64, now: f64) -> String {
+    let side = if t <= now { "before" } else { "after" };
+    format!(
+        "{name} = {} ({}), {} {side} now",
+        lua_number_to_string(t),
+        format_utc(t.floor() as i64),
+        human_span((now - t).abs().ceil() as i64)
+    )
 }
 
 /// iss / aud against their accepted lists (verify_claim, luajwtjitsi.lib.lua:112-123).
@@ -627,6 +625,8 @@ fn check_accepted(
     let expected = || {
         if accepted.is_empty() {
             format!("{name} in {source}, which is empty: no token is accepted")
+        } else if accepted.iter().any(|a| a == "*") {
+            format!("{name} present, with any value ({source} holds \"*\")")
         } else {
             format!(
                 "{name} = {} ({source})",
