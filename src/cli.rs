@@ -147,6 +147,11 @@ pub enum TokenCommand {
     /// Mint a token the configured host accepts (HS256 with its secret, or RS256 with a key).
     New(TokenNewArgs),
     /// Decide whether the configured host accepts a token, and say why not.
+    #[command(after_help = "\
+Exit codes:
+  0  the host accepts the token
+  1  the host refuses it (a malformed token too); every failed rule is listed
+  2  could not run (no host config, no app_id, missing --public-key, unreadable file)")]
     Verify(TokenVerifyArgs),
 }
 
