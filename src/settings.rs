@@ -45,6 +45,8 @@ fn detect_hostname(root: &Root) -> Result<String, Failure> {
     let (both, meet, prosody) = layout::candidate_hosts(root.path());
     match both.as_slice() {
         [one] => Ok(one.clone()),
+        // A Prosody-only machine (the web server elsewhere): its one host is the answer.
+        [] if meet.is_empty() && prosody.len() == 1 => Ok(prosody[0].clone()),
         [] => Err(crate::input!(
             "cannot tell which Jitsi Meet host to configure under {}: no host has both {} and {}\n\
              found config.js for: {}\nfound Prosody host files for: {}\n\

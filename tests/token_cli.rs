@@ -477,7 +477,7 @@ fn could_not_run_is_exit_2() {
         .to_string();
     let cases: Vec<(Vec<String>, &str)> = vec![
         (world.token_args("verify", "no-app-id"), "has no app_id"),
-        (world.token_args("verify", "no-such-host"), "cannot list"),
+        (world.token_args("verify", "no-such-host"), "cannot use"),
         (
             [
                 world.token_args("verify", "key-server"),

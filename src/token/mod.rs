@@ -4,8 +4,8 @@
 //! - `token verify` says whether the host accepts a token and, if not, every reason, with the
 //!   claim's value and what the host expects ([`verify`], rules in [`rules`]).
 //!
-//! Host options come from ONE function, [`host::load_host_settings`] (a placeholder reader for
-//! now), through [`options::VerifyOptions::from_settings`], so the verdict follows the host's
+//! Host options come from ONE function, [`host::load_host_settings`] (the project's Prosody
+//! reader), through [`options::VerifyOptions::from_settings`], so the verdict follows the host's
 //! configuration. Exit codes: 0 accepted (or minted), 1 rejected (a malformed token too), 2 could
 //! not run. The secret never reaches any output. The clock can be pinned with
 //! `JITSI_TOKENS_NOW` (Unix seconds) for reproducible reports and tests.
