@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::Context;
 
 use crate::apply::{self, Applied};
-use crate::cli::{InstallArgs, UninstallArgs};
+use crate::cli::InstallArgs;
 use crate::failure::Failure;
 use crate::jitsi::prosody::{ProsodyConfig, Target};
 use crate::jitsi::requirements::{self as req, Inputs};
@@ -16,6 +16,7 @@ use crate::prompt::{Prompter, Terminal};
 use crate::report;
 use crate::secret::{self, Secret};
 use crate::settings::{InstallSettings, SecretSource};
+use crate::state::State;
 use crate::system::Env;
 use crate::system::fs::{self, Root};
 use crate::system::lock::RunLock;
@@ -53,10 +54,6 @@ pub fn run_install(args: &InstallArgs, env: &mut Env) -> Result<u8, Failure> {
     let outcome = install(&settings, env)?;
     report::install(env, &outcome, settings.format);
     Ok(0)
-}
-
-pub fn run_uninstall(_args: &UninstallArgs, _env: &mut Env) -> Result<u8, Failure> {
-    Err(crate::input!("uninstall is not implemented yet"))
 }
 
 /// Takes the run lock of `root`, telling the user when it has to wait.
@@ -102,7 +99,12 @@ pub fn install(settings: &InstallSettings, env: &mut Env) -> Result<InstallOutco
         .map(|f| FileOutcome {
             path: loaded.names.of(f.role).to_string(),
             changed: f.changed(),
-            changes: f.changes.iter().map(|c| c.summary.clone()).collect(),
+            changes: f
+                .changes
+                .iter()
+                .filter(|c| !c.summary.is_empty())
+                .map(|c| c.summary.clone())
+                .collect(),
             diff: (settings.dry_run && f.changed())
                 .then(|| plan::diff(f, loaded.names.of(f.role), &secrets)),
         })
@@ -139,6 +141,10 @@ pub fn install(settings: &InstallSettings, env: &mut Env) -> Result<InstallOutco
         let parsed = plan::parse_all(sources, &loaded.names)?;
         Ok(plan::unmet(hostname, &parsed, &inputs))
     };
+    if plan.changed() {
+        // Recorded before writing: a crash never leaves a change uninstall does not know of.
+        record_state(root, host, &plan).map_err(Failure::failed)?;
+    }
     let applied = apply::apply(root, &loaded, &plan, &validate, &mut restarter)?;
     for (file, role) in files.iter_mut().zip(plan.files.iter().map(|f| f.role)) {
         file.changed = applied.written.contains(&role) && file.changed;
@@ -151,6 +157,21 @@ pub fn install(settings: &InstallSettings, env: &mut Env) -> Result<InstallOutco
         applied,
         generated_secret,
     })
+}
+
+/// Adds this run's changes to the state file uninstall reads.
+fn record_state(root: &Root, host: &crate::settings::Host, plan: &Plan) -> anyhow::Result<()> {
+    let mut state = match State::load(root)? {
+        Some(state) if state.hostname == host.hostname() => state,
+        _ => State::new(&host.files),
+    };
+    let records: Vec<_> = plan
+        .files
+        .iter()
+        .flat_map(|f| f.changes.iter().map(|c| c.record.clone()))
+        .collect();
+    state.merge(&records);
+    state.save(root)
 }
 
 /// The planned texts must parse and meet every requirement before anything is written.

@@ -22,9 +22,11 @@ pub mod prompt;
 pub mod report;
 pub mod secret;
 pub mod settings;
+pub mod state;
 pub mod system;
 pub mod templates;
 pub mod token;
+pub mod uninstall;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -61,7 +63,7 @@ pub fn run(cli: cli::Cli) -> Result<u8, Failure> {
     let mut env = system::Env::real();
     match cli.command {
         cli::Command::Install(args) => install::run_install(&args, &mut env),
-        cli::Command::Uninstall(args) => install::run_uninstall(&args, &mut env),
+        cli::Command::Uninstall(args) => uninstall::run_uninstall(&args, &mut env),
         cli::Command::Check(args) => check::run(&args, &mut env),
         cli::Command::Token(cmd) => token::run(&cmd, &mut env),
         cli::Command::Demo(args) => demo::run(&args, &mut env),

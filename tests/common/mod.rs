@@ -33,6 +33,7 @@ pub fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
+pub mod case;
 pub mod oracles;
 
 use std::path::Path;
