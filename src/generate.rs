@@ -25,7 +25,12 @@ pub fn run(args: &GenerateArgs) -> Result<u8, Failure> {
         GenerateWhat::Man => man_pages(&args.out_dir),
         GenerateWhat::Completions => completions(&args.out_dir),
     }
-    .map_err(|e| Failure::failed(anyhow::anyhow!("writing into {}: {e}", args.out_dir.display())))?;
+    .map_err(|e| {
+        Failure::failed(anyhow::anyhow!(
+            "writing into {}: {e}",
+            args.out_dir.display()
+        ))
+    })?;
     Ok(0)
 }
 
@@ -44,10 +49,22 @@ fn man_pages(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The command tree without hidden subcommands: clap_complete's static generators would
+/// otherwise offer `generate` on TAB (clap has no way to remove a subcommand, so the top level is
+/// rebuilt; it has no arguments of its own besides the automatic --help and --version).
+fn visible_command() -> clap::Command {
+    let full = Cli::command();
+    clap::Command::new("jitsi-tokens")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about(full.get_about().cloned().unwrap_or_default())
+        .subcommand_required(full.is_subcommand_required_set())
+        .subcommands(full.get_subcommands().filter(|s| !s.is_hide_set()).cloned())
+}
+
 /// bash (`jitsi-tokens.bash`), zsh (`_jitsi-tokens`) and fish (`jitsi-tokens.fish`).
 fn completions(dir: &Path) -> std::io::Result<()> {
     for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
-        let mut cmd = Cli::command();
+        let mut cmd = visible_command();
         let path = clap_complete::generate_to(shell, &mut cmd, "jitsi-tokens", dir)?;
         println!("{}", path.display());
     }

@@ -58,8 +58,9 @@ in_root() {
 strace_opts=(-f -qq -xx -v -s 65536 -e trace=execve)
 strace --seccomp-bpf -e trace=execve -o /dev/null true 2>/dev/null && strace_opts+=(--seccomp-bpf)
 
-# traced NAME COMMAND...: runs COMMAND in the root; output to $W/NAME.out (and shown), every
-# exec to $W/NAME.trace, process-list samples appended to $W/ps.samples. Returns its status.
+# traced NAME COMMAND...: runs COMMAND in the root with no standard input (nothing may prompt);
+# output to $W/NAME.out (and shown), every exec to $W/NAME.trace, process-list samples appended
+# to $W/ps.samples. Returns its status.
 traced() {
     local name=$1 status sampler
     shift
@@ -67,7 +68,7 @@ traced() {
     sampler=$!
     strace "${strace_opts[@]}" -o "$W/$name.trace" \
         chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 \
-        HOME=/root DEBIAN_FRONTEND=noninteractive "$@" >"$W/$name.out" 2>&1
+        HOME=/root DEBIAN_FRONTEND=noninteractive "$@" </dev/null >"$W/$name.out" 2>&1
     status=$?
     kill "$sampler" 2>/dev/null
     wait "$sampler" 2>/dev/null
