@@ -58,7 +58,8 @@ in_root() {
 strace_opts=(-f -qq -xx -v -s 65536 -e trace=execve)
 strace --seccomp-bpf -e trace=execve -o /dev/null true 2>/dev/null && strace_opts+=(--seccomp-bpf)
 
-# traced NAME COMMAND...: runs COMMAND in the root with no standard input (nothing may prompt);
+# traced NAME COMMAND...: runs COMMAND in the root with no standard input (nothing may prompt;
+# TRACED_STDIN names a file of answers for the debconf frontend TRACED_FRONTEND instead);
 # output to $W/NAME.out (and shown), every exec to $W/NAME.trace, process-list samples appended
 # to $W/ps.samples. Returns its status.
 traced() {
@@ -68,7 +69,8 @@ traced() {
     sampler=$!
     strace "${strace_opts[@]}" -o "$W/$name.trace" \
         chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 \
-        HOME=/root DEBIAN_FRONTEND=noninteractive "$@" </dev/null >"$W/$name.out" 2>&1
+        HOME=/root DEBIAN_FRONTEND="${TRACED_FRONTEND:-noninteractive}" "$@" \
+        <"${TRACED_STDIN:-/dev/null}" >"$W/$name.out" 2>&1
     status=$?
     kill "$sampler" 2>/dev/null
     wait "$sampler" 2>/dev/null
@@ -187,6 +189,7 @@ check "the root has no systemd (/run/systemd/system absent): restarts go through
 printf '%s' 'jtS1/&\"'"'"'`]]$HOME%s;--ü€' >"$W/s1"
 printf '%s' 'jtS2&/\\]==]"`$(id)'"'"' ç' >"$W/s2"
 printf '%s' 'jtS3-unused/&' >"$W/s3"
+printf '%s' 'jtS4 typed at a prompt: {}[]%%~#' >"$W/s4"
 chmod 0600 "$W"/s?
 
 # --- 1. install without an app id: configure fails clearly, nothing changes ------------------
@@ -244,9 +247,33 @@ check "dpkg-reconfigure succeeds" [ $? -eq 0 ]
 check "no byte changed (secret kept, read back with Prosody's loader)" [ "$(snapshot)" = "$before" ]
 check "nothing restarted" [ -z "$(restart_order_since "$r0")" ]
 
+section "4c. an empty hostname answer means the detected host, and rotates nothing"
+printf 'jitsi-tokens jitsi-tokens/hostname string \n' | preseed
+before=$(snapshot)
+r0=$(restarts | wc -l)
+traced 4c-empty-host dpkg-reconfigure -fnoninteractive jitsi-tokens
+check "dpkg-reconfigure succeeds" [ $? -eq 0 ]
+check "no byte changed" [ "$(snapshot)" = "$before" ]
+check "nothing restarted" [ -z "$(restart_order_since "$r0")" ]
+check "debconf holds the detected hostname again" \
+    grep -qx "$HOST" < <(in_root debconf-show jitsi-tokens | sed -n 's/^[* ] jitsi-tokens\/hostname: //p')
+
+section "4d. dpkg-reconfigure answered interactively (teletype frontend) rotates the secret"
+{ printf '\njt-app\n'; cat "$W/s4"; printf '\nyes\n'; } >"$W/4d.answers"
+r0=$(restarts | wc -l)
+TRACED_STDIN="$W/4d.answers" TRACED_FRONTEND=teletype traced 4d-interactive dpkg-reconfigure jitsi-tokens
+check "interactive dpkg-reconfigure succeeds" [ $? -eq 0 ]
+check "the four questions were asked in order" bash -c "grep -o -e 'Jitsi Meet hostname:' -e 'Application ID:' \
+    -e 'Application secret:' -e 'Allow guests to join without a token?' '$W/4d-interactive.out' | uniq | tr '\n' '|' |
+    grep -qx 'Jitsi Meet hostname:|Application ID:|Application secret:|Allow guests to join without a token?|'"
+oracles_full jt-app "$W/s4" true
+check "services restarted in order after the rotation" [ "$(restart_order_since "$r0")" = "$RESTARTS" ]
+rm -f "$W/4d.answers" # holds the secret on purpose; not an output
+
 section "secret leaks (first and rotated secret)"
 leak_scan S1 "$W/s1"
 leak_scan S2 "$W/s2"
+leak_scan S4 "$W/s4"
 
 # --- 5. remove keeps the configuration; purge restores the original bytes --------------------
 section "5. dpkg -r, then dpkg --purge"
