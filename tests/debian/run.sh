@@ -73,6 +73,11 @@ if [ ${#need[@]} -gt 0 ]; then
     phase "tools"
 fi
 
+# rustup's cargo, when this environment's PATH lacks it (debian/rules uses the cargo on PATH).
+if [ -z "${CARGO:-}" ] && ! command -v cargo >/dev/null && [ -x "$HOME/.cargo/bin/cargo" ]; then
+    export PATH="$HOME/.cargo/bin:$PATH"
+fi
+
 mkdir -p "$cache"
 src="$cache/src/jitsi-tokens"
 deb="$cache/src/jitsi-tokens_$(dpkg-parsechangelog -l "$repo/debian/changelog" -S Version)_$(dpkg --print-architecture).deb"
