@@ -47,6 +47,9 @@ Exit codes:
     Token(TokenCommand),
     /// Run install on built-in stock Debian configs for meet.example.org (no Jitsi needed).
     Demo(DemoArgs),
+    /// Write the man pages or shell completions (used by packaging; hidden).
+    #[command(hide = true)]
+    Generate(GenerateArgs),
 }
 
 /// Where the files live and which host to work on.
@@ -231,4 +234,22 @@ pub struct DemoArgs {
     /// Where to write the demo tree.
     #[arg(value_name = "DIR", default_value = "jitsi-tokens-demo")]
     pub dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GenerateWhat {
+    /// roff man pages, one per command (`jitsi-tokens.1`, `jitsi-tokens-install.1`, ...).
+    Man,
+    /// bash, zsh and fish completion scripts.
+    Completions,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// What to write.
+    #[arg(value_enum)]
+    pub what: GenerateWhat,
+    /// The directory to write into (created when missing).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: PathBuf,
 }

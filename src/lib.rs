@@ -15,6 +15,7 @@ pub mod cli;
 pub mod demo;
 pub mod document;
 pub mod failure;
+pub mod generate;
 pub mod install;
 pub mod jitsi;
 pub mod plan;
@@ -67,5 +68,6 @@ pub fn run(cli: cli::Cli) -> Result<u8, Failure> {
         cli::Command::Check(args) => check::run(&args, &mut env),
         cli::Command::Token(cmd) => token::run(&cmd, &mut env),
         cli::Command::Demo(args) => demo::run(&args, &mut env),
+        cli::Command::Generate(args) => generate::run(&args),
     }
 }
