@@ -164,6 +164,25 @@ pub fn read_text(path: &Path) -> Result<(String, FileMeta)> {
 
 static TEMP_COUNTER: AtomicU32 = AtomicU32::new(0);
 
+/// Debug builds only: pauses `JITSI_TOKENS_STEP_DELAY_US` microseconds at each step of a write
+/// (create, write, metadata, fsync, rename), so the crash tests can kill a run inside every step
+/// rather than only where the time happens to go. Release builds ignore it.
+pub fn step() {
+    #[cfg(debug_assertions)]
+    {
+        static DELAY: std::sync::OnceLock<Option<std::time::Duration>> = std::sync::OnceLock::new();
+        let delay = DELAY.get_or_init(|| {
+            std::env::var("JITSI_TOKENS_STEP_DELAY_US")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .map(std::time::Duration::from_micros)
+        });
+        if let Some(delay) = delay {
+            std::thread::sleep(*delay);
+        }
+    }
+}
+
 /// Creates `path` exclusively: never follows or reuses something planted there.
 fn create_exclusive(path: &Path, mode: u32) -> io::Result<File> {
     OpenOptions::new()
@@ -214,15 +233,21 @@ pub fn write_atomic(target: &Path, bytes: &[u8], meta: FileMeta) -> Result<()> {
     let result = (|| -> Result<()> {
         let mut file = create_exclusive(&temp, 0o600)
             .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+        step();
         file.write_all(bytes)
             .with_context(|| format!("cannot write {}", temp.display()))?;
+        step();
         set_meta(&file, meta)?;
+        step();
         file.sync_all()
             .with_context(|| format!("cannot flush {} to disk", temp.display()))?;
         drop(file);
+        step();
         fs::rename(&temp, target)
             .with_context(|| format!("cannot replace {}", target.display()))?;
+        step();
         File::open(dir)?.sync_all()?;
+        step();
         Ok(())
     })();
     if result.is_err() {
@@ -245,9 +270,13 @@ pub fn create_private_dir(dir: &Path) -> Result<()> {
 pub fn write_new(path: &Path, bytes: &[u8], meta: FileMeta) -> Result<()> {
     let mut file = create_exclusive(path, 0o600)
         .with_context(|| format!("cannot create {}", path.display()))?;
+    step();
     file.write_all(bytes)?;
+    step();
     set_meta(&file, meta)?;
+    step();
     file.sync_all()?;
+    step();
     Ok(())
 }
 
