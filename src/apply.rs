@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::anyhow;
+use anyhow::{Context, anyhow};
 
 use crate::failure::Failure;
 use crate::jitsi::layout::{HostFiles, Role, SERVICES};
@@ -147,7 +147,7 @@ pub fn apply(
     restarter: &mut Restarter,
 ) -> Result<Applied, Failure> {
     let mut applied = Applied::default();
-    remove_stale_temp_files(loaded);
+    remove_stale_files(root, loaded);
     let mut metas: Vec<FileMeta> = loaded.targets.iter().map(|t| t.meta).collect();
     let (secret_meta, group_name) = secret_file_meta(root, metas[0]);
     if secret_meta != metas[0] {
@@ -267,14 +267,20 @@ fn rollback(loaded: &Loaded, written: &[Role], error: anyhow::Error) -> Failure 
 
 /// Copies the original of each file about to change to a new backup directory under the root's
 /// state directory, with the original owner and group and mode 0600.
+///
+/// The copies are made in `STAMP.partial/` and the directory is renamed to `STAMP/` once every
+/// copy is on disk, so a backup directory without the suffix is always complete; a run killed
+/// half-way leaves only a `.partial` directory, which the next run removes.
 fn backup(root: &Root, loaded: &Loaded, which: &[usize]) -> Result<PathBuf, Failure> {
     let stamp = backup_stamp();
-    let dir = root.state_dir().join("backups").join(stamp);
+    let backups = root.state_dir().join("backups");
+    let dir = backups.join(&stamp);
+    let partial = backups.join(format!("{stamp}{PARTIAL}"));
     let result = (|| -> anyhow::Result<()> {
-        fs::create_private_dir(&dir)?;
+        fs::create_private_dir(&partial)?;
         for &i in which {
             let target = &loaded.targets[i];
-            let dest = dir.join(&target.rel);
+            let dest = partial.join(&target.rel);
             fs::create_private_dir(dest.parent().expect("a file path"))?;
             let original = match target.role {
                 Role::Prosody => &loaded.sources.prosody,
@@ -287,15 +293,23 @@ fn backup(root: &Root, loaded: &Loaded, which: &[usize]) -> Result<PathBuf, Fail
             };
             fs::write_new(&dest, original.as_bytes(), meta)?;
         }
+        std::fs::rename(&partial, &dir)
+            .with_context(|| format!("cannot rename {} to {}", partial.display(), dir.display()))?;
+        fs::step();
+        std::fs::File::open(&backups)?.sync_all()?;
         Ok(())
     })();
     result.map_err(|e| {
+        let _ = std::fs::remove_dir_all(&partial);
         Failure::failed(anyhow!(
             "{e:#}\ncannot back up the files, so nothing was changed"
         ))
     })?;
     Ok(dir)
 }
+
+/// The suffix of a backup directory still being filled.
+const PARTIAL: &str = ".partial";
 
 /// `20261129T194643Z-1234`: sorts by time, unique per process.
 fn backup_stamp() -> String {
@@ -328,8 +342,9 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
-/// Temporary files a killed run left next to the targets (safe to remove: we hold the lock).
-fn remove_stale_temp_files(loaded: &Loaded) {
+/// What a killed run may have left (safe to remove: we hold the lock): temporary files next to
+/// the targets, and backup directories that were still being filled.
+fn remove_stale_files(root: &Root, loaded: &Loaded) {
     for target in &loaded.targets {
         let (Some(dir), Some(name)) = (target.real.parent(), target.real.file_name()) else {
             continue;
@@ -340,6 +355,14 @@ fn remove_stale_temp_files(loaded: &Loaded) {
             if file.starts_with(&prefix) && file.ends_with(".tmp") {
                 let _ = std::fs::remove_file(Path::new(dir).join(&file));
             }
+        }
+    }
+    let backups = root.state_dir().join("backups");
+    for entry in std::fs::read_dir(&backups).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if is_dir && name.ends_with(PARTIAL) {
+            let _ = std::fs::remove_dir_all(backups.join(&name));
         }
     }
 }
