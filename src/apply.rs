@@ -343,21 +343,30 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 }
 
 /// What a killed run may have left (safe to remove: we hold the lock): temporary files next to
-/// the targets, and backup directories that were still being filled.
+/// the targets and next to the state file, and backup directories that were still being filled.
 fn remove_stale_files(root: &Root, loaded: &Loaded) {
+    let state_dir = root.state_dir();
+    let mut places: Vec<(&Path, String)> = vec![(
+        &state_dir,
+        format!(".{}.jitsi-tokens-", crate::state::STATE_FILE),
+    )];
     for target in &loaded.targets {
         let (Some(dir), Some(name)) = (target.real.parent(), target.real.file_name()) else {
             continue;
         };
-        let prefix = format!(".{}.jitsi-tokens-", name.to_string_lossy());
+        places.push((dir, format!(".{}.jitsi-tokens-", name.to_string_lossy())));
+    }
+    for (dir, prefix) in places {
         for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
             let file = entry.file_name().to_string_lossy().into_owned();
             if file.starts_with(&prefix) && file.ends_with(".tmp") {
-                let _ = std::fs::remove_file(Path::new(dir).join(&file));
+                let _ = std::fs::remove_file(dir.join(&file));
             }
         }
     }
-    let backups = root.state_dir().join("backups");
+    // State::save's first write goes through `state.toml.new`.
+    let _ = std::fs::remove_file(state_dir.join(format!("{}.new", crate::state::STATE_FILE)));
+    let backups = state_dir.join("backups");
     for entry in std::fs::read_dir(&backups).into_iter().flatten().flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());

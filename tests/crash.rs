@@ -47,6 +47,31 @@ fn run_op(root: &Path, uninstall: bool, secret: &Path) -> (i32, String) {
     )
 }
 
+/// Regression (issue 6): a run killed while writing the state file left
+/// `.state.toml.jitsi-tokens-PID-N.tmp` behind for good; the next run removes it.
+#[test]
+fn state_file_temporaries_of_a_killed_run_are_removed() {
+    let work = tempfile::tempdir().unwrap();
+    let root = work.path().join("root");
+    common::write_stock(&root, HOST);
+    std::fs::write(
+        work.path().join("secret"),
+        "regression-secret-0123456789abcdef\n",
+    )
+    .unwrap();
+    let dir = root.join("var/lib/jitsi-tokens");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join(".state.toml.jitsi-tokens-999999-0.tmp"),
+        "half a sta",
+    )
+    .unwrap();
+    std::fs::write(dir.join("state.toml.new"), "half a sta").unwrap();
+    let (code, err) = run_op(&root, false, &work.path().join("secret"));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(reliability::leftovers(&root), Vec::<PathBuf>::new());
+}
+
 /// Regression (issue 6): a run killed while copying backups left a directory that looked like a
 /// complete backup but held a truncated copy. Backups are now filled under `STAMP.partial/`
 /// and renamed when complete; the next run removes an unfinished one.
