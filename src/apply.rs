@@ -311,21 +311,27 @@ fn backup(root: &Root, loaded: &Loaded, which: &[usize]) -> Result<PathBuf, Fail
 /// The suffix of a backup directory still being filled.
 const PARTIAL: &str = ".partial";
 
-/// `20261129T194643Z-1234`: sorts by time, unique per process.
+/// `20261129T194643.123456Z-1234`: UTC time to the microsecond, then the process id. Names sort
+/// in the order runs made them (runs serialise on the lock and each takes far more than a
+/// microsecond), so the last name is the latest backup; the process id keeps them unique.
 fn backup_stamp() -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
+    stamp_at(now, std::process::id())
+}
+
+fn stamp_at(now: std::time::Duration, pid: u32) -> String {
     let secs = now.as_secs();
     let (days, rem) = (secs / 86_400, secs % 86_400);
     let (y, m, d) = civil_from_days(days as i64);
     format!(
-        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z-{}-{:03}",
+        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}.{:06}Z-{}",
         rem / 3600,
         rem % 3600 / 60,
         rem % 60,
-        std::process::id(),
-        now.subsec_millis()
+        now.subsec_micros(),
+        pid
     )
 }
 
@@ -385,5 +391,17 @@ mod tests {
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(20_786), (2026, 11, 29));
         assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+
+    /// Regression (issue 6): `...Z-PID-MILLIS` sorted by process id within a second, so the
+    /// last backup name was not the latest backup when runs queued on the lock.
+    #[test]
+    fn backup_names_sort_by_time_whatever_the_process_ids() {
+        use std::time::Duration;
+        let t = Duration::from_secs(1_795_000_000) + Duration::from_micros(1_500);
+        let earlier = stamp_at(t, 90_000);
+        let later = stamp_at(t + Duration::from_micros(700), 100);
+        assert_eq!(earlier, "20261118T110640.001500Z-90000");
+        assert!(earlier < later, "{earlier} should sort before {later}");
     }
 }
