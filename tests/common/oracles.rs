@@ -39,22 +39,22 @@ pub fn prosody_configs(files: &[&Path]) -> Vec<Value> {
     let mut cmd = Command::new("lua5.4");
     cmd.arg(oracle_dir().join("prosody_config.lua")).args(files);
     let out = run(&mut cmd, "lua5.4 (Prosody oracle)", "lua5.4 prosody");
+    configs_of(&out, files, "Prosody cannot load")
+}
+
+/// One `{"ok": ..., "config"|"error": ...}` line per file: the configs, or a panic naming the
+/// first file the oracle refused.
+fn configs_of(out: &str, files: &[&Path], refused: &str) -> Vec<Value> {
     let results: Vec<Value> = out
         .lines()
-        .map(|l| serde_json::from_str(l).expect("Prosody oracle prints JSON"))
+        .map(|l| serde_json::from_str(l).expect("the oracle prints JSON"))
         .collect();
     assert_eq!(results.len(), files.len());
     results
         .into_iter()
         .zip(files)
         .map(|(r, f)| {
-            assert_eq!(
-                r["ok"],
-                true,
-                "Prosody cannot load {}: {}",
-                f.display(),
-                r["error"]
-            );
+            assert_eq!(r["ok"], true, "{refused} {}: {}", f.display(), r["error"]);
             r["config"].clone()
         })
         .collect()
@@ -142,6 +142,18 @@ pub fn meet_config(file: &Path) -> Value {
         r["error"]
     );
     r["config"].clone()
+}
+
+/// Node.js evaluating many config.js files in one process; returns each `config`. Panics when
+/// one does not evaluate.
+pub fn meet_configs(files: &[&Path]) -> Vec<Value> {
+    if files.is_empty() {
+        return Vec::new();
+    }
+    let mut cmd = Command::new("node");
+    cmd.arg(oracle_dir().join("meet_config.js")).args(files);
+    let out = run(&mut cmd, "node (config.js oracle)", "nodejs");
+    configs_of(&out, files, "Node.js cannot evaluate")
 }
 
 /// Node.js evaluating `expression` and printing it as JSON (for string round trips).

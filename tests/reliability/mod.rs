@@ -281,6 +281,19 @@ unsafe extern "C" {
     fn wait4(pid: i32, status: *mut i32, options: i32, rusage: *mut libc_rusage) -> i32;
 }
 
+/// Runs `cmd` to the end and asserts it exited 0, showing its stderr when not.
+pub fn run_ok(cmd: &mut std::process::Command) -> std::process::Output {
+    let out = cmd.output().expect("the command runs");
+    assert!(
+        out.status.success(),
+        "{:?} failed ({}): {}",
+        cmd.get_program(),
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// True when the harness runs as root (mounts, chown to other users).
 pub fn is_root() -> bool {
     nix::unistd::geteuid().is_root()
