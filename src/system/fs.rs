@@ -271,11 +271,13 @@ pub fn write_new(path: &Path, bytes: &[u8], meta: FileMeta) -> Result<()> {
     let mut file = create_exclusive(path, 0o600)
         .with_context(|| format!("cannot create {}", path.display()))?;
     step();
-    file.write_all(bytes)?;
+    file.write_all(bytes)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     step();
     set_meta(&file, meta)?;
     step();
-    file.sync_all()?;
+    file.sync_all()
+        .with_context(|| format!("cannot flush {} to disk", path.display()))?;
     step();
     Ok(())
 }
