@@ -277,6 +277,7 @@ fn backup(root: &Root, loaded: &Loaded, which: &[usize]) -> Result<PathBuf, Fail
     let dir = backups.join(&stamp);
     let partial = backups.join(format!("{stamp}{PARTIAL}"));
     let result = (|| -> anyhow::Result<()> {
+        root.ensure_inside(&partial)?;
         fs::create_private_dir(&partial)?;
         for &i in which {
             let target = &loaded.targets[i];
@@ -373,6 +374,9 @@ fn remove_stale_files(root: &Root, loaded: &Loaded) {
     // State::save's first write goes through `state.toml.new`.
     let _ = std::fs::remove_file(state_dir.join(format!("{}.new", crate::state::STATE_FILE)));
     let backups = state_dir.join("backups");
+    if root.ensure_inside(&backups).is_err() {
+        return;
+    }
     for entry in std::fs::read_dir(&backups).into_iter().flatten().flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());

@@ -59,6 +59,7 @@ pub fn run_install(args: &InstallArgs, env: &mut Env) -> Result<u8, Failure> {
 /// Takes the run lock of `root`, telling the user when it has to wait.
 pub fn lock(root: &Root, env: &mut Env) -> Result<RunLock, Failure> {
     let dir = root.state_dir();
+    root.ensure_inside(&dir).map_err(Failure::input)?;
     fs::create_private_dir(&dir).map_err(Failure::failed)?;
     let path = dir.join("lock");
     let stderr = &mut env.stderr;

@@ -120,6 +120,32 @@ impl Root {
         Ok(current)
     }
 
+    /// Refuses `path` (a real path under the root, existing or to be created) when the part of
+    /// it that exists leads outside the root through a symbolic link, which the kernel would
+    /// follow when writing there. A dangling link is refused too.
+    pub fn ensure_inside(&self, path: &Path) -> Result<()> {
+        let mut existing = path;
+        while fs::symlink_metadata(existing).is_err() {
+            match existing.parent() {
+                Some(parent) => existing = parent,
+                None => break,
+            }
+        }
+        let real = fs::canonicalize(existing).ok();
+        if real.as_ref().is_some_and(|r| r.starts_with(&self.path)) {
+            return Ok(());
+        }
+        bail!(
+            "{} leads outside {} through a symbolic link ({}); refusing to write there",
+            path.display(),
+            self.path.display(),
+            match &real {
+                Some(r) => format!("to {}", r.display()),
+                None => format!("{} is a dangling link", existing.display()),
+            }
+        )
+    }
+
     /// The directory holding jitsi-tokens' own state, lock and backups.
     pub fn state_dir(&self) -> PathBuf {
         self.join(Path::new(STATE_DIR))
@@ -329,6 +355,27 @@ mod tests {
             .resolve(Path::new("etc/prosody/conf.d/bad.cfg.lua"))
             .unwrap_err();
         assert!(err.to_string().contains("outside"), "{err}");
+    }
+
+    #[test]
+    fn state_paths_through_links_out_of_the_root_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside");
+        fs::create_dir(&outside).unwrap();
+        fs::create_dir_all(dir.path().join("root/var")).unwrap();
+        let root = Root::new(&dir.path().join("root")).unwrap();
+        let state = root.state_dir();
+        root.ensure_inside(&state).unwrap();
+        symlink(&outside, root.join(Path::new("var/lib"))).unwrap();
+        let err = root.ensure_inside(&state).unwrap_err().to_string();
+        assert!(err.contains("outside"), "{err}");
+        fs::remove_file(root.join(Path::new("var/lib"))).unwrap();
+        symlink("/nonexistent/x", root.join(Path::new("var/lib"))).unwrap();
+        assert!(root.ensure_inside(&state).is_err());
+        fs::remove_file(root.join(Path::new("var/lib"))).unwrap();
+        fs::create_dir_all(root.join(Path::new("srv/lib"))).unwrap();
+        symlink("../srv/lib", root.join(Path::new("var/lib"))).unwrap();
+        root.ensure_inside(&state).unwrap();
     }
 
     #[test]
