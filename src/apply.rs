@@ -138,7 +138,8 @@ fn injected_failure_after() -> Option<usize> {
 }
 
 /// Writes the plan, validates the files on disk with `validate`, restarts, and rolls back on any
-/// failure. `validate` returns the unmet requirements of the given texts.
+/// failure. `validate` returns the unmet requirements of the given texts. The Prosody file,
+/// which holds the secret install writes, is tightened when others may read it.
 pub fn apply(
     root: &Root,
     loaded: &Loaded,
@@ -146,11 +147,34 @@ pub fn apply(
     validate: &dyn Fn(&Sources) -> Result<Vec<String>, Failure>,
     restarter: &mut Restarter,
 ) -> Result<Applied, Failure> {
+    apply_plan(root, loaded, plan, validate, restarter, true)
+}
+
+/// [`apply`] for uninstall: it reverts text and never changes a file's owner, group or mode, so
+/// a revert with nothing to do writes nothing.
+pub fn apply_revert(
+    root: &Root,
+    loaded: &Loaded,
+    plan: &Plan,
+    validate: &dyn Fn(&Sources) -> Result<Vec<String>, Failure>,
+    restarter: &mut Restarter,
+) -> Result<Applied, Failure> {
+    apply_plan(root, loaded, plan, validate, restarter, false)
+}
+
+fn apply_plan(
+    root: &Root,
+    loaded: &Loaded,
+    plan: &Plan,
+    validate: &dyn Fn(&Sources) -> Result<Vec<String>, Failure>,
+    restarter: &mut Restarter,
+    tighten: bool,
+) -> Result<Applied, Failure> {
     let mut applied = Applied::default();
     remove_stale_files(root, loaded);
     let mut metas: Vec<FileMeta> = loaded.targets.iter().map(|t| t.meta).collect();
     let (secret_meta, group_name) = secret_file_meta(root, metas[0]);
-    if secret_meta != metas[0] {
+    if tighten && secret_meta != metas[0] {
         applied.tightened = Some(Tightened {
             path: root.display(&loaded.targets[0].rel),
             from: metas[0],

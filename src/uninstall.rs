@@ -95,7 +95,7 @@ pub fn run_uninstall(args: &UninstallArgs, env: &mut Env) -> Result<u8, Failure>
         let validate = |sources: &Sources| -> Result<Vec<String>, Failure> {
             plan::parse_all(sources, &loaded.names).map(|_| Vec::new())
         };
-        applied = apply::apply(&root, &loaded, &plan, &validate, &mut restarter)?;
+        applied = apply::apply_revert(&root, &loaded, &plan, &validate, &mut restarter)?;
         State::remove(&root).map_err(Failure::failed)?;
     }
     report(
