@@ -105,11 +105,26 @@ pub struct Entry {
     pub mode: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum Kind {
     Dir,
     File(Vec<u8>),
     Link(PathBuf),
+}
+
+impl std::fmt::Debug for Kind {
+    /// Files show their length and first line, not every byte.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Kind::Dir => write!(f, "Dir"),
+            Kind::Link(to) => write!(f, "Link({})", to.display()),
+            Kind::File(b) => {
+                let first = b.split(|&c| c == b'\n').next().unwrap_or_default();
+                let first = String::from_utf8_lossy(&first[..first.len().min(60)]);
+                write!(f, "File({} bytes, {first:?}...)", b.len())
+            }
+        }
+    }
 }
 
 /// Everything under a directory, by relative path.
