@@ -20,7 +20,6 @@ use crate::state::State;
 use crate::system::Env;
 use crate::system::fs::{self, Root};
 use crate::system::lock::RunLock;
-use crate::system::services::{self, Restarter};
 
 /// What an install did (or, with `--dry-run`, would do).
 #[derive(Debug)]
@@ -130,13 +129,7 @@ pub fn install(settings: &InstallSettings, env: &mut Env) -> Result<InstallOutco
         });
     }
 
-    let mut restarter = if settings.no_restart {
-        Restarter::Skip("--no-restart was given".into())
-    } else if let Some(services) = env.services.take() {
-        Restarter::Run(services)
-    } else {
-        services::detect(root.is_system_root(), false, &env.systemd_marker)
-    };
+    let mut restarter = env.restarter(root, settings.no_restart);
     let validate = |sources: &Sources| -> Result<Vec<String>, Failure> {
         let parsed = plan::parse_all(sources, &loaded.names)?;
         Ok(plan::unmet(hostname, &parsed, &inputs))
@@ -259,7 +252,11 @@ fn resolve_inputs(
                 .map_err(Failure::input)?;
             strip_one_newline(text)
         }
-        SecretSource::Generate => {
+        SecretSource::GenerateIfMissing if current_secret.is_some() => {
+            notes.push("kept the app_secret already configured".into());
+            current_secret.clone().expect("checked")
+        }
+        SecretSource::Generate | SecretSource::GenerateIfMissing => {
             let s = Secret::generate()
                 .map_err(|e| crate::input!("cannot get random bytes for a secret: {e}"))?;
             generated = Some(s.clone());

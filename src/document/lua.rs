@@ -618,19 +618,8 @@ impl Document {
     /// The start of the line after the one holding `offset`, skipping over a long comment that
     /// begins on that line: the safe place to insert a new line "after" something.
     pub fn after_line(&self, offset: usize) -> usize {
-        let mut pos = offset;
-        loop {
-            let next = text::next_line_start(&self.source, pos);
-            let newline = next.saturating_sub(1);
-            match self
-                .comments
-                .iter()
-                .find(|c| c.long && c.span.start <= newline && newline < c.span.end)
-            {
-                Some(c) if c.span.end > pos => pos = c.span.end,
-                _ => return next,
-            }
-        }
+        let spans = self.comments.iter().filter(|c| c.long).map(|c| &c.span);
+        text::after_line(&self.source, offset, spans)
     }
 
     /// The line break this file uses.
