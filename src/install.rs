@@ -134,11 +134,25 @@ pub fn install(settings: &InstallSettings, env: &mut Env) -> Result<InstallOutco
         let parsed = plan::parse_all(sources, &loaded.names)?;
         Ok(plan::unmet(hostname, &parsed, &inputs))
     };
-    if plan.changed() {
-        // Recorded before writing: a crash never leaves a change uninstall does not know of.
-        record_state(root, host, &plan).map_err(Failure::failed)?;
-    }
-    let applied = apply::apply(root, &loaded, &plan, &validate, &mut restarter)?;
+    // Recorded before writing: a crash never leaves a change uninstall does not know of.
+    let previous_state = if plan.changed() {
+        Some(record_state(root, host, &plan).map_err(Failure::failed)?)
+    } else {
+        None
+    };
+    let applied = match apply::apply(root, &loaded, &plan, &validate, &mut restarter) {
+        Ok(applied) => applied,
+        Err(failure) => {
+            // The files are back as they were; so is the record of them.
+            if let Some(previous) = previous_state {
+                let _ = match previous {
+                    Some(state) => state.save(root),
+                    None => State::remove(root),
+                };
+            }
+            return Err(failure);
+        }
+    };
     for (file, role) in files.iter_mut().zip(plan.files.iter().map(|f| f.role)) {
         file.changed = applied.written.contains(&role) && file.changed;
     }
@@ -152,10 +166,15 @@ pub fn install(settings: &InstallSettings, env: &mut Env) -> Result<InstallOutco
     })
 }
 
-/// Adds this run's changes to the state file uninstall reads.
-fn record_state(root: &Root, host: &crate::settings::Host, plan: &Plan) -> anyhow::Result<()> {
-    let mut state = match State::load(root)? {
-        Some(state) if state.hostname == host.hostname() => state,
+/// Adds this run's changes to the state file uninstall reads; returns the state as it was.
+fn record_state(
+    root: &Root,
+    host: &crate::settings::Host,
+    plan: &Plan,
+) -> anyhow::Result<Option<State>> {
+    let previous = State::load(root)?;
+    let mut state = match &previous {
+        Some(state) if state.hostname == host.hostname() => state.clone(),
         _ => State::new(&host.files),
     };
     let records: Vec<_> = plan
@@ -164,7 +183,8 @@ fn record_state(root: &Root, host: &crate::settings::Host, plan: &Plan) -> anyho
         .flat_map(|f| f.changes.iter().map(|c| c.record.clone()))
         .collect();
     state.merge(&records);
-    state.save(root)
+    state.save(root)?;
+    Ok(previous)
 }
 
 /// The planned texts must parse and meet every requirement before anything is written.
