@@ -52,6 +52,9 @@ impl Document {
     pub fn source(&self) -> &str {
         &self.source
     }
+    pub fn to_source_string(&self) -> String {
+        self.source.clone()
+    }
     pub fn fields(&self) -> &[Field] {
         &self.fields
     }

@@ -162,6 +162,16 @@ pub fn parse(source: &str) -> Result<Document, SyntaxError> {
     })
 }
 
+/// Parses `source` and prints it back from full_moon's tree (tokens and trivia): equal to the
+/// input for every file the parser accepts. Tests use it to prove the parser loses nothing.
+pub fn reprint(source: &str) -> Result<String, SyntaxError> {
+    parse(source)?;
+    let ast = full_moon::parse_fallible(source, full_moon::LuaVersion::new())
+        .into_result()
+        .map_err(|_| SyntaxError::at(source, 0, "unparsable"))?;
+    Ok(ast.to_string())
+}
+
 /// full_moon recurses once per nesting level; refuse absurd nesting before it can exhaust the
 /// stack. The count is approximate (brackets inside strings count too) and the limit is far
 /// above anything a configuration file needs.
