@@ -1,1 +1,0 @@
-//! Lossless HOCON (not yet implemented).
