@@ -410,6 +410,30 @@ fn replace_value_changes_only_the_value() {
     );
 }
 
+#[test]
+fn pathological_input_is_bounded() {
+    let deep = format!("a = {}{}", "[".repeat(5000), "]".repeat(5000));
+    let e = hocon::parse(&deep).expect_err("too deep");
+    assert!(e.message.contains("nested too deeply"), "{e}");
+    let deep = format!("a {}", "{".repeat(5000));
+    assert!(hocon::parse(&deep).is_err());
+    let subst = format!("a = {}b{}", "${".repeat(100), "}".repeat(100));
+    assert!(hocon::parse(&subst).is_err());
+    // A long chain and a cycle end; neither yields a value.
+    let mut chain = String::new();
+    for i in 0..200 {
+        chain.push_str(&format!("k{i} = ${{k{}}}\n", i + 1));
+    }
+    chain.push_str("k200 = true\nx = ${x}\n");
+    let doc = hocon::parse(&chain).unwrap();
+    assert_eq!(doc.effective(&["k0"]).and_then(|f| f.value.as_bool()), None);
+    assert_eq!(
+        doc.effective(&["k195"]).and_then(|f| f.value.as_bool()),
+        Some(true)
+    );
+    assert_eq!(doc.effective(&["x"]).and_then(|f| f.value.as_bool()), None);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The oracle
 
@@ -1314,4 +1338,64 @@ fn oracle_agrees_on_mutated_documents() {
     eprintln!(
         "mutated: {MUTANTS} documents, {rejected} rejected by both, {same_line} on Typesafe's line, {other} known differences: {known:?}"
     );
+}
+
+/// The edit a fixer makes: set the effective `jicofo.authentication.enabled` to `false`.
+/// Typesafe must read `false` from every edited file, and nothing else may change.
+#[test]
+fn oracle_reads_replaced_values() {
+    let mut files = conf_files(&case_dir("cases"));
+    if let Some(shared) = common::shared_fixtures_or_note("oracle_reads_replaced_values") {
+        files.extend(conf_files(&shared));
+    }
+    let enabled = ["jicofo", "authentication", "enabled"];
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut queries = Vec::new();
+    for file in &files {
+        let src = read(file);
+        let doc = hocon::parse(&src).unwrap();
+        let Some(field) = doc.effective(&enabled) else {
+            continue;
+        };
+        if field.value.as_bool().is_none() {
+            continue;
+        }
+        let edited = doc.replace_value(field, "false").apply(&src).unwrap();
+        let span = field.value.span.clone();
+        assert_eq!(
+            edited[..span.start],
+            src[..span.start],
+            "{}",
+            file.display()
+        );
+        assert_eq!(
+            edited[span.start + 5..],
+            src[span.end..],
+            "{}",
+            file.display()
+        );
+        let again = hocon::parse(&edited).unwrap();
+        assert_eq!(
+            again.effective(&enabled).and_then(|f| f.value.as_bool()),
+            Some(false),
+            "{}",
+            file.display()
+        );
+        let out = dir.path().join(file.file_name().unwrap());
+        std::fs::write(&out, &edited).unwrap();
+        queries.push(Query {
+            file: out,
+            paths: vec![enabled.map(String::from).to_vec()],
+        });
+    }
+    assert!(queries.len() >= 60, "only {} files edited", queries.len());
+    let answers = oracle(&queries);
+    for (q, a) in queries.iter().zip(&answers) {
+        assert_eq!(
+            a["values"][0]["bool"].as_bool(),
+            Some(false),
+            "{}: {a}",
+            q.file.display()
+        );
+    }
 }

@@ -41,7 +41,7 @@ struct Cx<'a> {
 }
 
 /// Bounds the work of one question: substitution chains deeper than this are a cycle to us.
-const MAX_DEPTH: u32 = 48;
+const MAX_DEPTH: u32 = 16;
 const BUDGET: u32 = 20_000;
 
 impl Document {

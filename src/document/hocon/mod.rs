@@ -38,9 +38,16 @@
 //! - [`Value::as_bool`] is `None` for a concatenation, even one that spells a boolean
 //!   (`"tr""ue"`, which Typesafe reads as `true`).
 //! - A `\u` escape naming half of a UTF-16 surrogate pair with no other half decodes to U+FFFD.
-//! - Error messages are our own. Where Typesafe gives no line (a key such as `a..b` crashes it
-//!   with no position), the error still points at the offending key.
-//! - Objects and arrays nested more than 200 deep are refused.
+//! - Error messages are our own, and the position is always the offending token's. Typesafe
+//!   names another line in a few cases: none at all for a key path such as `a..b` (it crashes),
+//!   the last line of a triple-quoted string that spans lines, a line count that falls behind
+//!   after a substitution spanning lines, and a miscount for an object or list concatenated
+//!   with a string.
+//! - Typesafe 1.3.1 fails to resolve some valid files (`replaceChild did not find`: an object
+//!   after a substitution in a concatenation, holding a duplicate key whose later value holds a
+//!   substitution); [`Document::effective`] answers for them as HOCON's rules say.
+//! - Objects and arrays nested more than 128 deep are refused, and a chain of more than 16
+//!   substitutions counts as a cycle.
 
 mod lexer;
 mod lookup;

@@ -15,7 +15,7 @@ use super::{
 use crate::document::SyntaxError;
 
 /// Objects and arrays nested deeper than this are refused rather than overflowing the stack.
-const MAX_DEPTH: u32 = 200;
+const MAX_DEPTH: u32 = 128;
 
 /// A token fetched from the stream: `None` is the end of the file.
 type Tk = Option<usize>;
