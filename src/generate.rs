@@ -24,6 +24,12 @@ pub fn run(args: &GenerateArgs) -> Result<u8, Failure> {
     match args.what {
         GenerateWhat::Man => man_pages(&args.out_dir),
         GenerateWhat::Completions => completions(&args.out_dir),
+        GenerateWhat::StockHost => crate::demo::write_stock(&args.out_dir, crate::demo::DEMO_HOST)
+            .map(|paths| {
+                for p in paths {
+                    println!("{}", p.display());
+                }
+            }),
     }
     .map_err(|e| {
         Failure::failed(anyhow::anyhow!(

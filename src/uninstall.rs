@@ -20,7 +20,6 @@ use crate::plan::{self, Before, FilePlan, Names, Parsed, Plan, Record, RecordKin
 use crate::state::State;
 use crate::system::Env;
 use crate::system::fs::Root;
-use crate::system::services::{self, Restarter};
 
 /// The planned revert: new texts, and what was left alone.
 #[derive(Debug)]
@@ -84,13 +83,7 @@ pub fn run_uninstall(args: &UninstallArgs, env: &mut Env) -> Result<u8, Failure>
             files: revert.files.clone(),
             notes: Vec::new(),
         };
-        let mut restarter = if *no_restart {
-            Restarter::Skip("--no-restart was given".into())
-        } else if let Some(services) = env.services.take() {
-            Restarter::Run(services)
-        } else {
-            services::detect(root.is_system_root(), false, &env.systemd_marker)
-        };
+        let mut restarter = env.restarter(&root, *no_restart);
         // Uninstall only needs the files to stay valid for their programs.
         let validate = |sources: &Sources| -> Result<Vec<String>, Failure> {
             plan::parse_all(sources, &loaded.names).map(|_| Vec::new())
@@ -98,9 +91,9 @@ pub fn run_uninstall(args: &UninstallArgs, env: &mut Env) -> Result<u8, Failure>
         applied = apply::apply_revert(&root, &loaded, &plan, &validate, &mut restarter)?;
         State::remove(&root).map_err(Failure::failed)?;
     }
-    report(
+    crate::report::uninstall(
         &mut out,
-        &state,
+        &state.hostname,
         &revert,
         &loaded.names,
         &applied,
@@ -126,54 +119,6 @@ pub fn run_uninstall(args: &UninstallArgs, env: &mut Env) -> Result<u8, Failure>
     };
     let _ = env.stdout.write_all(text.as_bytes());
     Ok(0)
-}
-
-fn report(
-    out: &mut String,
-    state: &State,
-    revert: &Revert,
-    names: &Names,
-    applied: &Applied,
-    dry_run: bool,
-    changed: bool,
-) {
-    let verb = if dry_run { "would revert" } else { "reverted" };
-    out.push_str(&format!(
-        "{}: {}\n",
-        state.hostname,
-        if changed {
-            format!("uninstall {verb} what install changed:")
-        } else {
-            "nothing install changed is left to revert.".to_string()
-        }
-    ));
-    for f in &revert.files {
-        if f.changes.is_empty() {
-            continue;
-        }
-        out.push_str(&format!("  {}\n", names.of(f.role)));
-        for c in &f.changes {
-            out.push_str(&format!("    * {}\n", c.summary));
-        }
-    }
-    for k in &revert.kept {
-        out.push_str(&format!("  kept: {k}\n"));
-    }
-    if dry_run {
-        out.push_str("  dry run: nothing was written and nothing restarted.\n");
-        return;
-    }
-    if let Some(dir) = &applied.backup_dir {
-        out.push_str(&format!(
-            "  backups of the previous files: {}\n",
-            dir.display()
-        ));
-    }
-    if !applied.restarted.is_empty() {
-        out.push_str(&format!("  restarted: {}\n", applied.restarted.join(", ")));
-    } else if let Some(reason) = &applied.restart_skipped {
-        out.push_str(&format!("  services not restarted: {reason}.\n"));
-    }
 }
 
 /// The target a recorded block names (`VirtualHost "x"` / `Component "x"`).

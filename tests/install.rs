@@ -815,3 +815,36 @@ fn without_a_terminal_nothing_prompts_and_existing_values_are_kept() {
     assert!(stdout(&out).contains("kept the app_secret already configured"));
     assert_eq!(case.texts(), before);
 }
+
+/// config.js names its own guest domain, which has a VirtualHost: install keeps using it.
+#[test]
+fn an_existing_guest_domain_of_the_admins_is_kept() {
+    let case = Case::stock("meet.example.org");
+    let meet = std::fs::read_to_string(case.meet()).unwrap().replace(
+        "        // anonymousdomain: 'guest.example.com',",
+        "        anonymousdomain: 'visitors.meet.example.org',",
+    );
+    std::fs::write(case.meet(), meet).unwrap();
+    let mut prosody = std::fs::read_to_string(case.prosody()).unwrap();
+    prosody.push_str(
+        "\nVirtualHost \"visitors.meet.example.org\"\n    authentication = \"anonymous\"\n",
+    );
+    std::fs::write(case.prosody(), prosody).unwrap();
+    let out = case.install(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("keeping it"), "{}", stdout(&out));
+    let config = oracles::prosody_config(&case.prosody());
+    assert_eq!(
+        config["visitors.meet.example.org"]["authentication"],
+        "jitsi-anonymous"
+    );
+    assert!(
+        config.get("guest.meet.example.org").is_none(),
+        "a second guest host was added"
+    );
+    let meet = oracles::meet_config(&case.meet());
+    assert_eq!(
+        meet["hosts"]["anonymousdomain"],
+        "visitors.meet.example.org"
+    );
+}

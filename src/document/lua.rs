@@ -162,6 +162,16 @@ pub fn parse(source: &str) -> Result<Document, SyntaxError> {
     })
 }
 
+/// Parses `source` and prints it back from full_moon's tree (tokens and trivia): equal to the
+/// input for every file the parser accepts. Tests use it to prove the parser loses nothing.
+pub fn reprint(source: &str) -> Result<String, SyntaxError> {
+    parse(source)?;
+    let ast = full_moon::parse_fallible(source, full_moon::LuaVersion::new())
+        .into_result()
+        .map_err(|_| SyntaxError::at(source, 0, "unparsable"))?;
+    Ok(ast.to_string())
+}
+
 /// full_moon recurses once per nesting level; refuse absurd nesting before it can exhaust the
 /// stack. The count is approximate (brackets inside strings count too) and the limit is far
 /// above anything a configuration file needs.
@@ -618,19 +628,8 @@ impl Document {
     /// The start of the line after the one holding `offset`, skipping over a long comment that
     /// begins on that line: the safe place to insert a new line "after" something.
     pub fn after_line(&self, offset: usize) -> usize {
-        let mut pos = offset;
-        loop {
-            let next = text::next_line_start(&self.source, pos);
-            let newline = next.saturating_sub(1);
-            match self
-                .comments
-                .iter()
-                .find(|c| c.long && c.span.start <= newline && newline < c.span.end)
-            {
-                Some(c) if c.span.end > pos => pos = c.span.end,
-                _ => return next,
-            }
-        }
+        let spans = self.comments.iter().filter(|c| c.long).map(|c| &c.span);
+        text::after_line(&self.source, offset, spans)
     }
 
     /// The line break this file uses.
