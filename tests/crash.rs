@@ -1,7 +1,8 @@
 //! Crash consistency (issue 6): installs and uninstalls killed with SIGKILL at random moments
 //! spread over the whole run. After each kill:
 //! - every target file is its old bytes, owner, group and mode, or the complete new file with
-//!   its new metadata (the project's parsers accept it; in batches, the real programs too);
+//!   its new metadata (the project's parsers accept it; in batches, Prosody's loader, Node.js
+//!   and Typesafe Config too);
 //! - the state file is absent or readable, and covers every change already on disk; every
 //!   finished backup holds the old bytes; earlier backups are untouched;
 //! - a rerun exits 0 with exactly the reference result and leaves no temporary file; a further
@@ -465,7 +466,7 @@ fn sigkill_at_random_moments_leaves_old_or_new_files_and_a_rerun_converges() {
 
     let batch = w.join("oracle-batch");
     std::fs::create_dir_all(&batch).unwrap();
-    let mut batch_files: Vec<[PathBuf; 2]> = Vec::new();
+    let mut batch_files: Vec<[PathBuf; 3]> = Vec::new();
     let mut phases: std::collections::BTreeMap<String, std::collections::BTreeMap<&str, usize>> =
         Default::default();
     let mut failures = Vec::new();
@@ -512,13 +513,15 @@ fn sigkill_at_random_moments_leaves_old_or_new_files_and_a_rerun_converges() {
         let mut problems = check_after_kill(s, &root, &killed);
         if i % 10 == 0 {
             // The real programs judge a sample of the files as the kill left them.
-            let [p, m, _] = reliability::targets(HOST);
+            let rels = reliability::targets(HOST);
             let dest = [
                 batch.join(format!("{i}.cfg.lua")),
                 batch.join(format!("{i}.js")),
+                batch.join(format!("{i}.conf")),
             ];
-            std::fs::copy(root.join(p), &dest[0]).unwrap();
-            std::fs::copy(root.join(m), &dest[1]).unwrap();
+            for (rel, dest) in rels.iter().zip(&dest) {
+                std::fs::copy(root.join(rel), dest).unwrap();
+            }
             batch_files.push(dest);
         }
         problems.extend(check_rerun(s, &root));
@@ -540,9 +543,11 @@ fn sigkill_at_random_moments_leaves_old_or_new_files_and_a_rerun_converges() {
     common::oracles::prosody_configs(&prosody);
     let meet: Vec<&Path> = batch_files.iter().map(|f| f[1].as_path()).collect();
     common::oracles::meet_configs(&meet);
+    let jicofo: Vec<&Path> = batch_files.iter().map(|f| f[2].as_path()).collect();
+    common::oracles::jicofo_auth_enabled(&jicofo);
 
     let mut lines = vec![format!(
-        "{i} runs, {killed} killed by SIGKILL, {} failures, {:.0} s; {} sampled file pairs accepted by Prosody's loader and Node.js",
+        "{i} runs, {killed} killed by SIGKILL, {} failures, {:.0} s; {} sampled file triples accepted by Prosody's loader, Node.js and Typesafe Config",
         failures.len(),
         elapsed.as_secs_f64(),
         batch_files.len()
