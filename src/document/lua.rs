@@ -135,6 +135,7 @@ pub struct Comment {
 /// Parses `source` as Lua 5.4.
 pub fn parse(source: &str) -> Result<Document, SyntaxError> {
     check_nesting(source)?;
+    check_backticks(source)?;
     let ast = full_moon::parse_fallible(source, full_moon::LuaVersion::new())
         .into_result()
         .map_err(|errors| {
@@ -197,6 +198,82 @@ fn check_nesting(source: &str) -> Result<(), SyntaxError> {
         }
     }
     Ok(())
+}
+
+/// full_moon 3.0 reaches `unreachable!()` (a panic) on a backtick outside a string or comment:
+/// only its Luau and CfxLua modes give that character a meaning. Lua 5.4 has no such token and
+/// rejects it too ("unexpected symbol"), so refuse it first. The scan skips strings, long
+/// brackets and comments as Lua's lexer does; a short string that is not closed ends at its
+/// line (no later than full_moon ends it), so no backtick full_moon would lex is missed.
+fn check_backticks(source: &str) -> Result<(), SyntaxError> {
+    let b = source.as_bytes();
+    let mut i = 0;
+    if source.starts_with("#!") {
+        i = source.find('\n').unwrap_or(b.len());
+    }
+    while i < b.len() {
+        match b[i] {
+            b'`' => {
+                return Err(SyntaxError::at(source, i, "unexpected symbol near '`'"));
+            }
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                i += 2;
+                i = long_bracket_end(b, i).unwrap_or_else(|| {
+                    b[i..]
+                        .iter()
+                        .position(|&c| c == b'\n')
+                        .map_or(b.len(), |n| i + n)
+                });
+            }
+            b'[' => i = long_bracket_end(b, i).unwrap_or(i + 1),
+            quote @ (b'"' | b'\'') => {
+                i += 1;
+                while i < b.len() && b[i] != quote && b[i] != b'\n' && b[i] != b'\r' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                        match b.get(i) {
+                            Some(b'z') => {
+                                i += 1;
+                                while b.get(i).is_some_and(u8::is_ascii_whitespace) {
+                                    i += 1;
+                                }
+                                continue;
+                            }
+                            Some(b'\r') if b.get(i + 1) == Some(&b'\n') => i += 1,
+                            _ => {}
+                        }
+                    }
+                    i += 1;
+                }
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    Ok(())
+}
+
+/// When a long bracket (`[[`, `[==[`) opens at `i`: the index after its closing bracket, or the
+/// end of the text when it is never closed.
+fn long_bracket_end(b: &[u8], i: usize) -> Option<usize> {
+    if b.get(i) != Some(&b'[') {
+        return None;
+    }
+    let level = b[i + 1..].iter().take_while(|&&c| c == b'=').count();
+    if b.get(i + 1 + level) != Some(&b'[') {
+        return None;
+    }
+    let mut j = i + 2 + level;
+    while j < b.len() {
+        if b[j] == b']' {
+            let equals = b[j + 1..].iter().take_while(|&&c| c == b'=').count();
+            if equals == level && b.get(j + 1 + level) == Some(&b']') {
+                return Some(j + 2 + level);
+            }
+        }
+        j += 1;
+    }
+    Some(b.len())
 }
 
 #[derive(Default)]
@@ -973,6 +1050,21 @@ mod tests {
         let src = "a = 1 --[[ one\ntwo ]]\nb = 2";
         let doc = parse(src).unwrap();
         assert_eq!(doc.after_line(3), src.find("b =").unwrap());
+    }
+
+    /// Regression (issue 6, found by tests/fuzz.rs): a backtick made full_moon panic.
+    #[test]
+    fn a_backtick_is_a_syntax_error_not_a_crash() {
+        for src in ["`", "x = 1 ` y", "x = \"a\n` b", "x = 'a\\tb\n`'"] {
+            let err = parse(src).unwrap_err();
+            assert!(
+                err.message.contains("unexpected symbol near '`'"),
+                "{src:?}: {err}"
+            );
+        }
+        let fine =
+            "#!/usr/bin/lua `\nx = '`' -- `\ny = [==[ ` ]] ` ]==] --[[ ` ]]\nz = \"\\z\n `\"\n";
+        assert_eq!(parse(fine).unwrap().source(), fine);
     }
 
     #[test]
