@@ -345,16 +345,24 @@ pub fn assess_setting<'a>(
     }
 }
 
-/// A stock commented-out assignment (`--app_id="example_app_id"`) inside the block.
+/// A stock commented-out assignment (`--app_id="example_app_id"`) inside the block, between
+/// its statements: one inside a statement (a table constructor such as `ssl = { ... }`) is not
+/// a setting of the block, and uncommenting it there would break the table.
 pub fn commented_setting<'a>(
     cfg: &'a ProsodyConfig,
     target: &Target,
     key: &str,
 ) -> Option<&'a Comment> {
     let section = cfg.sections_of(target).next()?;
-    cfg.doc
-        .comments_in(cfg.section_range(section))
-        .find(|c| !c.long && is_commented_assignment(&c.text, key))
+    let inside_statement = |at: usize| {
+        cfg.doc
+            .statements()
+            .iter()
+            .any(|s| s.span.start < at && at < s.span.end)
+    };
+    cfg.doc.comments_in(cfg.section_range(section)).find(|c| {
+        !c.long && is_commented_assignment(&c.text, key) && !inside_statement(c.span.start)
+    })
 }
 
 /// `text` is `KEY = <literal>` with an optional `;`, the literal being a simple quoted string,
@@ -489,5 +497,18 @@ mod tests {
             "\"token_verification\"; -- why",
             "token_verification"
         ));
+    }
+
+    /// Regression (issue 6, found by tests/fuzz.rs): a commented-out app_secret inside the
+    /// host's `ssl = { ... }` table was uncommented there, and the planned file did not parse.
+    #[test]
+    fn a_commented_setting_inside_a_table_is_not_the_block_s() {
+        let cfg = ProsodyConfig::parse(
+            "VirtualHost \"h\"\n    ssl = {\n        --app_secret=\"x\"\n        key = \"k\";\n    }\n    --app_id=\"y\"\n",
+        )
+        .unwrap();
+        let host = Target::Host("h".into());
+        assert!(commented_setting(&cfg, &host, "app_secret").is_none());
+        assert!(commented_setting(&cfg, &host, "app_id").is_some());
     }
 }
