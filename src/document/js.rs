@@ -504,7 +504,13 @@ impl Document {
             body.to_string()
         };
         let end = anchor.comma.as_ref().map_or(anchor.span.end, |c| c.end);
-        if multiline {
+        // A next property on the anchor's own line: a new line after that line would follow
+        // it without a comma, so stay on the line, right after the anchor.
+        let next_on_line = obj
+            .properties
+            .iter()
+            .any(|p| p.span.start >= end && p.span.start < self.after_line(end));
+        if multiline && !next_on_line {
             let indent = text::indent_of_line(src, anchor.span.start);
             let at = self.after_line(end);
             if at == src.len() && !src.ends_with('\n') {
@@ -598,6 +604,13 @@ mod tests {
             ),
             ("var c = { a: 1 };", None, "var c = { a: 1, k: 'v' };"),
             ("var c = {};", None, "var c = { k: 'v' };"),
+            // Regression (issue 6, found by tests/fuzz.rs): the next property on the anchor's
+            // line; a new line after it would follow `b: 2` without a comma.
+            (
+                "var c = {\n  a: 1,b: 2 /* c */\n};",
+                Some("a"),
+                "var c = {\n  a: 1, k: 'v',b: 2 /* c */\n};",
+            ),
         ];
         for (src, after, want) in cases {
             let doc = parse(src).unwrap();
