@@ -751,8 +751,14 @@ impl Document {
             .find_map(|i| i.separator.clone())
             .map_or(",", |r| &src[r]);
         let multiline = src[table.open..table.close].contains('\n');
+        // `"a";\n  "b"; }`: the closing brace shares the last item's line, so a new line after
+        // that item would land outside the table; add the items on that line instead.
+        let close_on_last_line = table.items.last().is_some_and(|last| {
+            let anchor = last.separator.as_ref().map_or(last.span.end, |s| s.end);
+            table.close < self.after_line(anchor)
+        });
         match table.items.last() {
-            Some(last) if multiline => {
+            Some(last) if multiline && !close_on_last_line => {
                 let trailing = last.separator.is_some();
                 if !trailing {
                     patch.insert(last.value.span.end, sep);
@@ -986,6 +992,18 @@ mod tests {
                 "m = {\n  \"a\"\n}",
                 &["b", "c"],
                 "m = {\n  \"a\",\n  \"b\",\n  \"c\"\n}",
+            ),
+            // Regression (issue 6, found by tests/fuzz.rs): the closing brace on the last
+            // item's line; the new items went on a line after the brace.
+            (
+                "m = {\n  \"a\";\n  \"z\"; }\nx = 1",
+                &["b"],
+                "m = {\n  \"a\";\n  \"z\"; \"b\"; }\nx = 1",
+            ),
+            (
+                "m = {\n  \"a\", \"z\" }",
+                &["b"],
+                "m = {\n  \"a\", \"z\", \"b\" }",
             ),
         ];
         for (src, items, want) in cases {
