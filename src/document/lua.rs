@@ -821,7 +821,11 @@ impl Document {
             let kept = &items[first_trailing - 1];
             let last = &items[items.len() - 1];
             let last_has_sep = last.separator.is_some();
-            if multiline {
+            // Whole lines only when the run starts a line and the brace is on a later one.
+            let own_lines = multiline
+                && text::starts_line(src, items[first_trailing].span.start)
+                && table.close >= self.after_line(end_of(items.len() - 1));
+            if own_lines {
                 let start = text::line_start(src, items[first_trailing].span.start);
                 patch.replace(start..self.after_line(end_of(items.len() - 1)), "");
                 if !last_has_sep && let Some(sep) = &kept.separator {
@@ -1030,6 +1034,9 @@ mod tests {
             "m = { \"a\"; }",
             "m = {\n  \"a\"; -- keep\n  \"z\"\n}\n",
             "m = {\r\n  \"a\",\r\n}",
+            // Regression (issue 6): the closing brace on the last item's line.
+            "m = {\n  \"a\";\n  \"z\"; }\nx = 1",
+            "m = {\n  \"a\",\n  \"z\" }",
         ];
         for src in cases {
             let doc = parse(src).unwrap();
@@ -1060,6 +1067,29 @@ mod tests {
             let one = doc2.remove_table_items(t2, &[n]).apply(&grown).unwrap();
             parse(&one).unwrap();
             assert!(one.contains("\"c\"") && !one.contains("\"b\""), "{one:?}");
+        }
+    }
+
+    /// Regression (issue 6): a trailing run that does not own its lines (an item beside the
+    /// previous one, or the closing brace on the last line) is removed within the line; removing
+    /// whole lines took the kept item or the brace with it.
+    #[test]
+    fn removing_items_that_share_lines() {
+        let cases = [
+            ("m = {\n  \"a\";\n  \"z\"; }", 1, "m = {\n  \"a\"; }"),
+            ("m = {\n  \"a\"; \"z\";\n}", 1, "m = {\n  \"a\";\n}"),
+            ("m = {\n  \"a\", \"z\" }", 1, "m = {\n  \"a\" }"),
+        ];
+        for (src, index, want) in cases {
+            let doc = parse(src).unwrap();
+            let t = doc.statements()[0]
+                .assigned()
+                .unwrap()
+                .1
+                .as_table()
+                .unwrap();
+            let out = doc.remove_table_items(t, &[index]).apply(src).unwrap();
+            assert_eq!(out, want, "{src:?}");
         }
     }
 
