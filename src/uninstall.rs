@@ -141,10 +141,24 @@ fn remove_line_or_span(src: &str, span: std::ops::Range<usize>, patch: &mut Patc
     if text::starts_line(src, span.start)
         && (rest.is_empty() || rest.starts_with("--") || rest.starts_with("//"))
     {
-        patch.replace(start..text::next_line_start(src, span.end), "");
+        patch.replace(
+            whole_lines(src, start, text::next_line_start(src, span.end)),
+            "",
+        );
     } else {
         let before = src[..span.start].trim_end_matches([' ', '\t']).len();
         patch.replace(before..span.end, "");
+    }
+}
+
+/// The lines `start..end`; when they end a file that has no final line break, the break before
+/// them too: install put it there to start their line, so the file again ends without one.
+fn whole_lines(src: &str, start: usize, end: usize) -> std::ops::Range<usize> {
+    if end == src.len() && !src.ends_with('\n') && start > 0 && src[..start].ends_with('\n') {
+        let before = &src[..start - 1];
+        before.strip_suffix('\r').unwrap_or(before).len()..end
+    } else {
+        start..end
     }
 }
 
@@ -199,7 +213,7 @@ pub fn plan_uninstall(state: &State, parsed: &Parsed, names: &Names) -> Result<R
         if only_ours {
             let span = setting.statement.span.clone();
             let start = text::line_start(src, span.start);
-            patches[0].replace(start..cfg.doc.after_line(span.end), "");
+            patches[0].replace(whole_lines(src, start, cfg.doc.after_line(span.end)), "");
             changes[0].push(done(r, "removed the modules_enabled list install added"));
             whole_tables.push((target, span));
         }

@@ -185,3 +185,14 @@ fn config_js_without_trailing_commas_comes_back_exactly() {
         install_then_uninstall_restores(&case);
     }
 }
+
+/// Regression (issue 6, found by tests/fuzz.rs): install appended lines to a block that ends a
+/// file without a final line break (putting the break before them); uninstall removed the lines
+/// but left that break, so the file gained one.
+#[test]
+fn a_file_without_a_final_newline_ending_in_a_changed_block_comes_back_exactly() {
+    let case = Case::stock("meet.example.org");
+    let prosody = "VirtualHost \"meet.example.org\"\n    authentication = \"jitsi-anonymous\"\n\nComponent \"conference.meet.example.org\" \"muc\"\n    storage = \"memory\"";
+    std::fs::write(case.prosody(), prosody).unwrap();
+    install_then_uninstall_restores(&case);
+}
