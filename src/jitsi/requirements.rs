@@ -430,15 +430,23 @@ pub fn assess_module<'a>(
     }
 }
 
-/// A commented-out item `--"module";` inside the table's braces.
+/// A commented-out item `--"module";` inside the table's braces, between its items: one inside
+/// an item (`x = f --"module";` continued on the next line, a nested table) is not an item of
+/// this table, and uncommenting it there would make it part of that item.
 pub fn commented_item<'a>(
     cfg: &'a ProsodyConfig,
     table: &Table,
     module: &str,
 ) -> Option<&'a Comment> {
+    let inside_item = |at: usize| {
+        table
+            .items
+            .iter()
+            .any(|i| i.span.start < at && at < i.span.end)
+    };
     cfg.doc
         .comments_in(table.open..table.close)
-        .find(|c| !c.long && is_commented_item(&c.text, module))
+        .find(|c| !c.long && is_commented_item(&c.text, module) && !inside_item(c.span.start))
 }
 
 fn is_commented_item(text: &str, module: &str) -> bool {
@@ -510,5 +518,24 @@ mod tests {
         let host = Target::Host("h".into());
         assert!(commented_setting(&cfg, &host, "app_secret").is_none());
         assert!(commented_setting(&cfg, &host, "app_id").is_some());
+    }
+
+    /// Regression (issue 6, found by tests/fuzz.rs): a commented-out module inside another
+    /// item (here the call `f "b"` spanning two lines) was uncommented there and became that
+    /// call's argument.
+    #[test]
+    fn a_commented_item_inside_another_item_is_not_the_table_s() {
+        let cfg = ProsodyConfig::parse(
+            "m = {\n  \"a\";\n  x = f --\"mod\";\n  \"b\";\n  --\"other\";\n}\n",
+        )
+        .unwrap();
+        let table = cfg.doc.statements()[0]
+            .assigned()
+            .unwrap()
+            .1
+            .as_table()
+            .unwrap();
+        assert!(commented_item(&cfg, table, "mod").is_none());
+        assert!(commented_item(&cfg, table, "other").is_some());
     }
 }
