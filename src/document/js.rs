@@ -504,12 +504,15 @@ impl Document {
             body.to_string()
         };
         let end = anchor.comma.as_ref().map_or(anchor.span.end, |c| c.end);
-        // A next property on the anchor's own line: a new line after that line would follow
-        // it without a comma, so stay on the line, right after the anchor.
+        // A next property, or the closing brace, on the anchor's own line: a new line after
+        // that line would follow it without a comma or land outside the object, so stay on the
+        // line, right after the anchor.
+        let line_end = self.after_line(end);
         let next_on_line = obj
             .properties
             .iter()
-            .any(|p| p.span.start >= end && p.span.start < self.after_line(end));
+            .any(|p| p.span.start >= end && p.span.start < line_end)
+            || obj.span.end - 1 < line_end;
         if multiline && !next_on_line {
             let indent = text::indent_of_line(src, anchor.span.start);
             let at = self.after_line(end);
@@ -610,6 +613,12 @@ mod tests {
                 "var c = {\n  a: 1,b: 2 /* c */\n};",
                 Some("a"),
                 "var c = {\n  a: 1, k: 'v',b: 2 /* c */\n};",
+            ),
+            // The closing brace on the last property's line.
+            (
+                "var c = {\n  a: 1,\n  b: 2 };",
+                None,
+                "var c = {\n  a: 1,\n  b: 2, k: 'v' };",
             ),
         ];
         for (src, after, want) in cases {
