@@ -141,24 +141,10 @@ fn remove_line_or_span(src: &str, span: std::ops::Range<usize>, patch: &mut Patc
     if text::starts_line(src, span.start)
         && (rest.is_empty() || rest.starts_with("--") || rest.starts_with("//"))
     {
-        patch.replace(
-            whole_lines(src, start, text::next_line_start(src, span.end)),
-            "",
-        );
+        patch.replace(start..text::next_line_start(src, span.end), "");
     } else {
         let before = src[..span.start].trim_end_matches([' ', '\t']).len();
         patch.replace(before..span.end, "");
-    }
-}
-
-/// The lines `start..end`; when they end a file that has no final line break, the break before
-/// them too: install put it there to start their line, so the file again ends without one.
-fn whole_lines(src: &str, start: usize, end: usize) -> std::ops::Range<usize> {
-    if end == src.len() && !src.ends_with('\n') && start > 0 && src[..start].ends_with('\n') {
-        let before = &src[..start - 1];
-        before.strip_suffix('\r').unwrap_or(before).len()..end
-    } else {
-        start..end
     }
 }
 
@@ -213,7 +199,7 @@ pub fn plan_uninstall(state: &State, parsed: &Parsed, names: &Names) -> Result<R
         if only_ours {
             let span = setting.statement.span.clone();
             let start = text::line_start(src, span.start);
-            patches[0].replace(whole_lines(src, start, cfg.doc.after_line(span.end)), "");
+            patches[0].replace(start..cfg.doc.after_line(span.end), "");
             changes[0].push(done(r, "removed the modules_enabled list install added"));
             whole_tables.push((target, span));
         }
@@ -339,7 +325,15 @@ pub fn plan_uninstall(state: &State, parsed: &Parsed, names: &Names) -> Result<R
     let sources = [cfg.source(), parsed.meet.source(), parsed.jicofo.source()];
     let mut files = Vec::new();
     for (i, role) in HostFiles::ROLES.into_iter().enumerate() {
-        let after = patches[i].apply(sources[i]).map_err(Failure::failed)?;
+        let mut after = patches[i].apply(sources[i]).map_err(Failure::failed)?;
+        // Lines install appended to a file without a final line break went after a break it
+        // added; with them gone, so goes that break (install never removes a final one).
+        if !sources[i].ends_with('\n') && after.ends_with('\n') {
+            after.pop();
+            if after.ends_with('\r') {
+                after.pop();
+            }
+        }
         files.push(FilePlan {
             role,
             before: sources[i].to_string(),
