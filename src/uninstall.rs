@@ -148,6 +148,37 @@ fn remove_line_or_span(src: &str, span: std::ops::Range<usize>, patch: &mut Patc
     }
 }
 
+/// Joins removals whose ranges overlap into one. Lines install appended at the end of a file
+/// without a final line break each carry the break before them, so two reverted neighbours
+/// claim the same break (a modules_enabled list and the guest VirtualHost after it). Removing
+/// both is removing their union; edits that write text must still not overlap.
+fn merge_removals(patch: &Patch) -> Patch {
+    let mut removals: Vec<std::ops::Range<usize>> = patch
+        .edits()
+        .iter()
+        .filter(|e| e.text.is_empty() && !e.range.is_empty())
+        .map(|e| e.range.clone())
+        .collect();
+    removals.sort_by_key(|r| r.start);
+    let mut merged: Vec<std::ops::Range<usize>> = Vec::new();
+    for r in removals {
+        match merged.last_mut() {
+            Some(last) if r.start < last.end => last.end = last.end.max(r.end),
+            _ => merged.push(r),
+        }
+    }
+    let mut out = Patch::new();
+    for e in patch.edits() {
+        if !(e.text.is_empty() && !e.range.is_empty()) {
+            out.replace(e.range.clone(), e.text.clone());
+        }
+    }
+    for r in merged {
+        out.replace(r, "");
+    }
+    out
+}
+
 /// Plans the revert of every recorded change that is still as install left it.
 pub fn plan_uninstall(state: &State, parsed: &Parsed, names: &Names) -> Result<Revert, Failure> {
     let mut patches = [Patch::new(), Patch::new(), Patch::new()];
@@ -325,7 +356,9 @@ pub fn plan_uninstall(state: &State, parsed: &Parsed, names: &Names) -> Result<R
     let sources = [cfg.source(), parsed.meet.source(), parsed.jicofo.source()];
     let mut files = Vec::new();
     for (i, role) in HostFiles::ROLES.into_iter().enumerate() {
-        let mut after = patches[i].apply(sources[i]).map_err(Failure::failed)?;
+        let mut after = merge_removals(&patches[i])
+            .apply(sources[i])
+            .map_err(Failure::failed)?;
         // Lines install appended to a file without a final line break went after a break it
         // added; with them gone, so goes that break (install never removes a final one).
         if !sources[i].ends_with('\n') && after.ends_with('\n') {

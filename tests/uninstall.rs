@@ -196,3 +196,15 @@ fn a_file_without_a_final_newline_ending_in_a_changed_block_comes_back_exactly()
     std::fs::write(case.prosody(), prosody).unwrap();
     install_then_uninstall_restores(&case);
 }
+
+/// Regression (issue 6, found by tests/fuzz.rs): the main VirtualHost last in a file without a
+/// final line break, without modules_enabled. Install appends the list and the guest host there,
+/// each after a line break of its own; uninstall failed with "internal error: planned edits
+/// overlap" because both removals claimed the break between them.
+#[test]
+fn the_main_host_last_in_a_file_without_a_final_newline_comes_back_exactly() {
+    let case = Case::stock("meet.example.org");
+    let prosody = "Component \"conference.meet.example.org\" \"muc\"\n\nVirtualHost \"meet.example.org\"\n    authentication = \"anonymous\"";
+    std::fs::write(case.prosody(), prosody).unwrap();
+    install_then_uninstall_restores(&case);
+}
