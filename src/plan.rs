@@ -415,7 +415,7 @@ impl<'a> ProsodyPlanner<'a> {
     fn anchor(&self, rule: &SettingRule) -> usize {
         match rule.after.and_then(|k| self.placed.get(&(rule.block, k))) {
             Some(Placement::InsertedAt(at)) => *at,
-            Some(Placement::EndsAt(end)) => self.doc.after_line(*end),
+            Some(Placement::EndsAt(end)) => self.doc.after_line_between_statements(*end),
             None => {
                 let section = self
                     .cfg
@@ -423,7 +423,8 @@ impl<'a> ProsodyPlanner<'a> {
                     .next()
                     .expect("block exists");
                 let header = section.header.expect("a block has a header");
-                self.doc.after_line(self.doc.statements()[header].span.end)
+                self.doc
+                    .after_line_between_statements(self.doc.statements()[header].span.end)
             }
         }
     }
@@ -551,7 +552,9 @@ impl<'a> ProsodyPlanner<'a> {
                     .last()
                     .or(section.header)
                     .expect("a block has a header");
-                let at = self.doc.after_line(self.doc.statements()[last].span.end);
+                let at = self
+                    .doc
+                    .after_line_between_statements(self.doc.statements()[last].span.end);
                 self.insert_line(at, &indent, &text);
                 // Recorded (without a summary) so uninstall can remove the whole statement.
                 self.change(

@@ -704,6 +704,21 @@ impl Document {
 
     /// The start of the line after the one holding `offset`, skipping over a long comment that
     /// begins on that line: the safe place to insert a new line "after" something.
+    /// Like [`Document::after_line`], and past any top-level statement that starts before that
+    /// line ends and runs beyond it (`a = 1\n;  ssl = {` ... `}`): the start of a line where a
+    /// new top-level statement can go.
+    pub fn after_line_between_statements(&self, offset: usize) -> usize {
+        let mut at = self.after_line(offset);
+        while let Some(s) = self
+            .statements
+            .iter()
+            .find(|s| s.span.start < at && s.span.end > at)
+        {
+            at = self.after_line(s.span.end);
+        }
+        at
+    }
+
     pub fn after_line(&self, offset: usize) -> usize {
         let spans = self.comments.iter().filter(|c| c.long).map(|c| &c.span);
         text::after_line(&self.source, offset, spans)
@@ -1091,6 +1106,20 @@ mod tests {
             let out = doc.remove_table_items(t, &[index]).apply(src).unwrap();
             assert_eq!(out, want, "{src:?}");
         }
+    }
+
+    /// Regression (issue 6, found by tests/fuzz.rs): `a = "x"` followed by `;  ssl = {` on
+    /// the next line: a new line "after a" went inside the ssl table.
+    #[test]
+    fn a_new_statement_line_never_lands_inside_another_statement() {
+        let src = "a = \"x\"\n;  ssl = {\n  key = 1;\n}\nb = 2\n";
+        let doc = parse(src).unwrap();
+        let a_end = doc.statements()[0].span.end;
+        assert_eq!(doc.after_line(a_end), src.find("  key").unwrap());
+        assert_eq!(
+            doc.after_line_between_statements(a_end),
+            src.find("b = 2").unwrap()
+        );
     }
 
     #[test]

@@ -208,7 +208,7 @@ impl ProsodyConfig {
             .last()
             .or(section.header)
             .map_or(0, |i| statements[i].span.end);
-        let mut end = self.doc.after_line(last);
+        let mut end = self.doc.after_line_between_statements(last);
         // Swallow directly following indented comment lines (no blank line in between).
         loop {
             let line_end = text::line_content_end(src, end);
