@@ -153,10 +153,11 @@ fn remove_line_or_span(src: &str, span: std::ops::Range<usize>, patch: &mut Patc
 /// claim the same break (a modules_enabled list and the guest VirtualHost after it). Removing
 /// both is removing their union; edits that write text must still not overlap.
 fn merge_removals(patch: &Patch) -> Patch {
+    let is_removal = |e: &&crate::document::Edit| e.text.is_empty() && !e.range.is_empty();
     let mut removals: Vec<std::ops::Range<usize>> = patch
         .edits()
         .iter()
-        .filter(|e| e.text.is_empty() && !e.range.is_empty())
+        .filter(is_removal)
         .map(|e| e.range.clone())
         .collect();
     removals.sort_by_key(|r| r.start);
@@ -168,10 +169,8 @@ fn merge_removals(patch: &Patch) -> Patch {
         }
     }
     let mut out = Patch::new();
-    for e in patch.edits() {
-        if !(e.text.is_empty() && !e.range.is_empty()) {
-            out.replace(e.range.clone(), e.text.clone());
-        }
+    for e in patch.edits().iter().filter(|e| !is_removal(e)) {
+        out.replace(e.range.clone(), e.text.clone());
     }
     for r in merged {
         out.replace(r, "");
