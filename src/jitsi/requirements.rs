@@ -347,7 +347,9 @@ pub fn assess_setting<'a>(
 
 /// A stock commented-out assignment (`--app_id="example_app_id"`) inside the block, between
 /// its statements: one inside a statement (a table constructor such as `ssl = { ... }`) is not
-/// a setting of the block, and uncommenting it there would break the table.
+/// a setting of the block, and uncommenting it there would break the table. The block ends
+/// where [`ProsodyConfig::section_end`] says (where install adds a guest VirtualHost after it):
+/// a comment further down, before the next block, is not the block's.
 pub fn commented_setting<'a>(
     cfg: &'a ProsodyConfig,
     target: &Target,
@@ -360,7 +362,9 @@ pub fn commented_setting<'a>(
             .iter()
             .any(|s| s.span.start < at && at < s.span.end)
     };
-    cfg.doc.comments_in(cfg.section_range(section)).find(|c| {
+    let range = cfg.section_range(section);
+    let end = cfg.section_end(section).min(range.end);
+    cfg.doc.comments_in(range.start..end).find(|c| {
         !c.long && is_commented_assignment(&c.text, key) && !inside_statement(c.span.start)
     })
 }
@@ -518,6 +522,13 @@ mod tests {
         let host = Target::Host("h".into());
         assert!(commented_setting(&cfg, &host, "app_secret").is_none());
         assert!(commented_setting(&cfg, &host, "app_id").is_some());
+        // Regression (issue 6, found by tests/fuzz.rs): a commented line after the block's
+        // end, where install puts the guest VirtualHost, was uncommented into that new block.
+        let cfg = ProsodyConfig::parse(
+            "VirtualHost \"h\"\n    c2s_require_encryption = false\n\n--app_secret=\"x\"\nVirtualHost \"j\"\n",
+        )
+        .unwrap();
+        assert!(commented_setting(&cfg, &host, "app_secret").is_none());
     }
 
     /// Regression (issue 6, found by tests/fuzz.rs): a commented-out module inside another
