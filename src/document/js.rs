@@ -111,6 +111,7 @@ pub struct Comment {
 
 /// Parses `source` as a classic script.
 pub fn parse(source: &str) -> Result<Document, SyntaxError> {
+    check_nesting(source)?;
     let ssi = ssi_directives(source);
     let masked = mask(source, &ssi);
     let allocator = Allocator::default();
@@ -157,6 +158,33 @@ pub fn parse(source: &str) -> Result<Document, SyntaxError> {
 }
 
 /// Every `<!--#` ... `-->` directive.
+/// oxc recurses once per nesting level and overflows the stack (an abort, not an error) at a
+/// few thousand levels; refuse absurd nesting before parsing. The count is approximate
+/// (brackets in strings and comments count too) and the limit far above any config.js.
+fn check_nesting(source: &str) -> Result<(), SyntaxError> {
+    const LIMIT: usize = 256;
+    let mut depth = 0usize;
+    for (i, b) in source.bytes().enumerate() {
+        match b {
+            b'{' | b'(' | b'[' => {
+                depth += 1;
+                if depth > LIMIT {
+                    return Err(SyntaxError::at(
+                        source,
+                        i,
+                        format!(
+                            "nesting deeper than {LIMIT} levels; this is not a configuration file"
+                        ),
+                    ));
+                }
+            }
+            b'}' | b')' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 fn ssi_directives(source: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut from = 0;
@@ -584,6 +612,21 @@ mod tests {
             let src = format!("var x = {};", quote(s));
             let doc = parse(&src).unwrap();
             assert_eq!(doc.variables()[0].init.as_ref().unwrap().as_str(), Some(s));
+        }
+    }
+
+    /// Regression (issue 6): 10,000 nested brackets overflowed oxc's stack and aborted the
+    /// process.
+    #[test]
+    fn deep_nesting_is_refused_not_a_crash() {
+        for (open, close) in [("[", "]"), ("{a:", "}"), ("(", ")")] {
+            let src = format!(
+                "var config = {}1{};",
+                open.repeat(10_000),
+                close.repeat(10_000)
+            );
+            let err = parse(&src).unwrap_err();
+            assert!(err.message.contains("nesting"), "{err}");
         }
     }
 
