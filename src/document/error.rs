@@ -31,24 +31,31 @@ impl SyntaxError {
     }
 
     /// `path:line:column: message` followed by the source line and a caret under the column.
+    /// A long line is cut to a window around the column, marked with `…` where cut, so a
+    /// one-line file of megabytes gives a message of a few lines.
     pub fn render(&self, path: &str) -> String {
+        const WINDOW: usize = 100;
         let gutter = self.line.to_string().len();
+        let chars: Vec<char> = self.source_line.chars().filter(|&c| c != '\r').collect();
+        let caret = self.column.saturating_sub(1).min(chars.len());
+        let from = caret.saturating_sub(WINDOW / 2);
+        let to = (from + WINDOW).min(chars.len());
+        let shown: String = chars[from..to].iter().collect();
+        let (lead, tail) = (
+            if from > 0 { "…" } else { "" },
+            if to < chars.len() { "…" } else { "" },
+        );
         // Tabs are kept so the caret lines up under the same characters in a terminal.
-        let pad: String = self
-            .source_line
-            .chars()
-            .take(self.column.saturating_sub(1))
-            .map(|c| if c == '\t' { '\t' } else { ' ' })
+        let pad: String = std::iter::repeat_n(' ', lead.chars().count())
+            .chain(
+                chars[from..caret]
+                    .iter()
+                    .map(|&c| if c == '\t' { '\t' } else { ' ' }),
+            )
             .collect();
         format!(
-            "{path}:{}:{}: {}\n{:gutter$} |\n{} | {}\n{:gutter$} | {pad}^",
-            self.line,
-            self.column,
-            self.message,
-            "",
-            self.line,
-            self.source_line.replace('\r', ""),
-            "",
+            "{path}:{}:{}: {}\n{:gutter$} |\n{} | {lead}{shown}{tail}\n{:gutter$} | {pad}^",
+            self.line, self.column, self.message, "", self.line, "",
         )
     }
 }
@@ -64,3 +71,31 @@ impl fmt::Display for SyntaxError {
 }
 
 impl std::error::Error for SyntaxError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_line_is_shown_whole() {
+        let e = SyntaxError::at("a = 1\nb = = 2\r\n", 10, "unexpected `=`");
+        assert_eq!(
+            e.render("f.lua"),
+            "f.lua:2:5: unexpected `=`\n  |\n2 | b = = 2\n  |     ^"
+        );
+    }
+
+    /// Regression (issue 6): a syntax error on a one-line file of 50 MB printed the whole line
+    /// and 50 MB of padding under it.
+    #[test]
+    fn a_long_line_is_cut_around_the_column() {
+        let src = format!("x = {}!{}", "a".repeat(1_000_000), "b".repeat(1_000_000));
+        let e = SyntaxError::at(&src, 1_000_004, "unexpected `!`");
+        let shown = e.render("f.lua");
+        assert!(shown.len() < 400, "{} bytes", shown.len());
+        let lines: Vec<&str> = shown.lines().collect();
+        let caret = lines[3].find('^').unwrap();
+        assert_eq!(lines[2].chars().nth(caret), Some('!'), "{shown}");
+        assert!(lines[2].contains("…a") && lines[2].ends_with("b…"));
+    }
+}
