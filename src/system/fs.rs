@@ -170,9 +170,27 @@ fn push_components(out: &mut VecDeque<OsString>, path: &Path, allow_root: bool) 
     Ok(())
 }
 
-/// Reads a text file; a file that is not UTF-8 is an error naming the first bad byte.
+/// The largest configuration file read: the biggest Jitsi file, config.js, is under 100 kB.
+/// A larger file is refused before parsing, whose memory grows with the text (a 50 MB Prosody
+/// file took 750 MB; at this limit the worst text measured, 1 MiB of HOCON fields, peaks at
+/// 200 MB, and the Lua layer has a lower limit of its own).
+pub const MAX_TEXT: u64 = 1 << 20;
+
+/// Reads a text file; a file that is not UTF-8 is an error naming the first bad byte, one over
+/// [`MAX_TEXT`] an error saying so.
 pub fn read_text(path: &Path) -> Result<(String, FileMeta)> {
-    let bytes = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    File::open(path)
+        .and_then(|f| f.take(MAX_TEXT + 1).read_to_end(&mut bytes))
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    if bytes.len() as u64 > MAX_TEXT {
+        bail!(
+            "{} is larger than {} MiB, far more than any Jitsi configuration file; is this the right file?",
+            path.display(),
+            MAX_TEXT >> 20
+        );
+    }
     let meta = FileMeta::of(&fs::metadata(path)?);
     match String::from_utf8(bytes) {
         Ok(text) => Ok((text, meta)),
@@ -389,6 +407,19 @@ mod tests {
         assert_eq!(fs::read_to_string(&path).unwrap(), "new");
         assert_eq!(fs::metadata(&path).unwrap().mode() & 0o777, 0o640);
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    /// Regression (issue 6): a 50 MB Prosody file was parsed, with 750 MB of memory.
+    #[test]
+    fn a_huge_file_is_refused_before_it_is_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        let file = File::create(&path).unwrap();
+        file.set_len(MAX_TEXT + 1).unwrap();
+        let err = read_text(&path).unwrap_err().to_string();
+        assert!(err.contains("larger than 1 MiB"), "{err}");
+        file.set_len(MAX_TEXT).unwrap();
+        assert!(read_text(&path).is_ok());
     }
 
     #[test]
