@@ -53,9 +53,15 @@ impl SyntaxError {
                     .map(|&c| if c == '\t' { '\t' } else { ' ' }),
             )
             .collect();
+        // A message may quote the offending token, which can be as long as the line.
+        let message: String = if self.message.chars().count() > 2 * WINDOW {
+            self.message.chars().take(2 * WINDOW).chain(['…']).collect()
+        } else {
+            self.message.clone()
+        };
         format!(
-            "{path}:{}:{}: {}\n{:gutter$} |\n{} | {lead}{shown}{tail}\n{:gutter$} | {pad}^",
-            self.line, self.column, self.message, "", self.line, "",
+            "{path}:{}:{}: {message}\n{:gutter$} |\n{} | {lead}{shown}{tail}\n{:gutter$} | {pad}^",
+            self.line, self.column, "", self.line, "",
         )
     }
 }
@@ -97,5 +103,8 @@ mod tests {
         let caret = lines[3].find('^').unwrap();
         assert_eq!(lines[2].chars().nth(caret), Some('!'), "{shown}");
         assert!(lines[2].contains("…a") && lines[2].ends_with("b…"));
+        // A message quoting a megabyte-long token is cut too (HOCON's "key `...`").
+        let e = SyntaxError::at("k", 0, format!("key `{}`", "\0".repeat(1 << 20)));
+        assert!(e.render("f.conf").len() < 600);
     }
 }
