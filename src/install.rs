@@ -266,12 +266,7 @@ fn resolve_inputs(
     let app_secret = match &settings.secret {
         SecretSource::File(path) => read_secret_file(path)?,
         SecretSource::Stdin => {
-            let mut text = String::new();
-            env.stdin
-                .read_to_string(&mut text)
-                .context("cannot read the app secret from stdin")
-                .map_err(Failure::input)?;
-            strip_one_newline(text)
+            strip_one_newline(read_secret(&mut env.stdin, "stdin").map_err(Failure::input)?)
         }
         SecretSource::GenerateIfMissing if current_secret.is_some() => {
             notes.push("kept the app_secret already configured".into());
@@ -355,10 +350,26 @@ fn ask(
 }
 
 fn read_secret_file(path: &Path) -> Result<String, Failure> {
-    let text = std::fs::read_to_string(path)
+    let text = std::fs::File::open(path)
+        .map_err(anyhow::Error::from)
+        .and_then(|f| read_secret(f, &path.display().to_string()))
         .with_context(|| format!("cannot read the app secret from {}", path.display()))
         .map_err(Failure::input)?;
     Ok(strip_one_newline(text))
+}
+
+/// Reads a secret, but never more than a secret can be (`yes | jitsi-tokens install
+/// --app-secret-file -` or `/dev/zero` would otherwise fill the memory).
+fn read_secret(from: impl Read, what: &str) -> anyhow::Result<String> {
+    const MAX: u64 = 64 << 10;
+    let mut bytes = Vec::new();
+    from.take(MAX + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read the app secret from {what}"))?;
+    if bytes.len() as u64 > MAX {
+        anyhow::bail!("the app secret in {what} is longer than {} KiB", MAX >> 10);
+    }
+    String::from_utf8(bytes).with_context(|| format!("the app secret in {what} is not UTF-8"))
 }
 
 /// Files and pipes end with a newline that is not part of the secret: remove exactly one.
