@@ -269,33 +269,6 @@ pub fn percentile(sorted: &[std::time::Duration], p: f64) -> std::time::Duration
     sorted[i]
 }
 
-/// Peak resident set size of a finished child, from `wait4`'s rusage, in KiB.
-pub fn wait_with_rusage(child: &mut std::process::Child) -> (std::process::ExitStatus, u64) {
-    use std::os::unix::process::ExitStatusExt;
-    let pid = child.id() as i32;
-    let mut status = 0i32;
-    let mut usage: libc_rusage = unsafe { std::mem::zeroed() };
-    let r = unsafe { wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(r, pid, "wait4 failed");
-    (
-        std::process::ExitStatus::from_raw(status),
-        usage.ru_maxrss as u64,
-    )
-}
-
-#[repr(C)]
-#[allow(non_camel_case_types)]
-pub struct libc_rusage {
-    pub ru_utime: [i64; 2],
-    pub ru_stime: [i64; 2],
-    pub ru_maxrss: i64,
-    pub rest: [i64; 13],
-}
-
-unsafe extern "C" {
-    fn wait4(pid: i32, status: *mut i32, options: i32, rusage: *mut libc_rusage) -> i32;
-}
-
 /// Runs `cmd` to the end and asserts it exited 0, showing its stderr when not.
 pub fn run_ok(cmd: &mut std::process::Command) -> std::process::Output {
     let out = cmd.output().expect("the command runs");
