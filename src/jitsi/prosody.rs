@@ -76,9 +76,37 @@ impl Section {
     }
 }
 
+/// Replaces, in the source line of `e`, everything after the option name of a line that names
+/// a secret option by `*` (one per character, so the caret still points at the same column).
+fn mask_secret_line(mut e: crate::document::SyntaxError) -> crate::document::SyntaxError {
+    let line = &e.source_line;
+    let named = crate::jitsi::requirements::SECRET_OPTIONS
+        .iter()
+        .filter_map(|key| line.find(key).map(|at| at + key.len()))
+        .min();
+    if let Some(from) = named {
+        let masked: String = line[from..]
+            .chars()
+            .map(|c| {
+                if c.is_whitespace() || "=;,".contains(c) {
+                    c
+                } else {
+                    '*'
+                }
+            })
+            .collect();
+        e.source_line = format!("{}{masked}", &line[..from]);
+    }
+    e
+}
+
 impl ProsodyConfig {
+    /// Parses a Prosody file. A syntax error on a line that sets a secret option shows that
+    /// line with its value masked: error messages print the offending line.
     pub fn parse(source: &str) -> Result<Self, crate::document::SyntaxError> {
-        Ok(Self::from_document(lua::parse(source)?))
+        Ok(Self::from_document(
+            lua::parse(source).map_err(mask_secret_line)?,
+        ))
     }
 
     pub fn from_document(doc: Document) -> Self {
@@ -279,6 +307,22 @@ mod tests {
         let muc = Target::Component("conference.a.org".into());
         let modules = cfg.own_setting(&muc, "modules_enabled").unwrap();
         assert!(table_has(table_of(&modules).unwrap(), "m"));
+    }
+
+    /// Regression (issue 6, found by tests/secrets.rs): a syntax error on the app_secret line
+    /// printed the secret in the error message.
+    #[test]
+    fn a_syntax_error_on_a_secret_line_does_not_show_the_secret() {
+        let src = "VirtualHost \"h\"\n    app_secret = = \"hunter2-secret\"\n";
+        let e = ProsodyConfig::parse(src).unwrap_err();
+        assert!(!e.source_line.contains("hunter2"), "{}", e.source_line);
+        assert_eq!(
+            e.source_line.chars().count(),
+            "    app_secret = = \"hunter2-secret\"".chars().count()
+        );
+        assert!(e.render("f").contains("app_secret = = ****"));
+        let other = ProsodyConfig::parse("x = = \"visible\"\n").unwrap_err();
+        assert!(other.source_line.contains("visible"));
     }
 
     #[test]
