@@ -12,6 +12,10 @@ command -v node >/dev/null || need+=(nodejs)
 command -v java >/dev/null || need+=(default-jre-headless)
 [ -e /usr/share/java/typesafe-config.jar ] || need+=(libtypesafe-config-java)
 command -v script >/dev/null || need+=(bsdutils)
+# The reliability harness (RELIABILITY.md): strace for tests/secrets.rs, GNU time for the peak
+# memory figures of tests/hostile.rs; mounts and namespaces (tests/full_disk.rs) need root.
+command -v strace >/dev/null || need+=(strace)
+[ -x /usr/bin/time ] || need+=(time)
 if ((${#need[@]})); then
   if [ "$(id -u)" != 0 ]; then
     echo "tests/run.sh: missing ${need[*]}; run as root, or: sudo apt-get install -y ${need[*]}" >&2
