@@ -16,6 +16,17 @@ pub fn error(failure: &Failure) {
     let _ = writeln!(std::io::stderr(), "error: {failure}");
 }
 
+/// `check`'s rendered report (or rule documentation) on stdout.
+pub fn check(env: &mut Env, text: &str) {
+    let _ = env.stdout.write_all(text.as_bytes());
+    let _ = env.stdout.flush();
+}
+
+/// A path `check` could not read, on stderr.
+pub fn check_error(env: &mut Env, message: &str) {
+    let _ = writeln!(env.stderr, "error: {message}");
+}
+
 pub fn install(env: &mut Env, outcome: &InstallOutcome, format: OutputFormat) {
     let text = match format {
         OutputFormat::Human => install_human(outcome),
