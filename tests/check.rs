@@ -489,6 +489,18 @@ fn a_file_of_a_layout_is_checked_with_its_set() {
     let (found, _, json) = findings_in(tree.path(), &[&common::prosody_rel(HOST)]);
     assert_eq!(codes(&found), ["JT202"]);
     assert_eq!(json["files_checked"], 3);
+    // Named twice over (a file, its directory, a directory inside it): checked once.
+    let (found, _, json) = findings_in(
+        tree.path(),
+        &[
+            &common::meet_rel(HOST),
+            ".",
+            "etc",
+            &common::prosody_rel(HOST),
+        ],
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(json["files_checked"], 3);
 }
 
 #[cfg(unix)]

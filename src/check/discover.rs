@@ -45,6 +45,9 @@ pub struct UnitFile {
     pub path: PathBuf,
     /// How to name it in findings.
     pub shown: String,
+    /// Counted in `files_checked`: false for a file shared with a unit handed out before
+    /// (the jicofo.conf of a Debian layout with several hosts).
+    pub counted: bool,
 }
 
 /// How the main domain of a unit is known.
@@ -93,6 +96,7 @@ pub fn root_unit(host: &Host) -> Result<Unit, String> {
                 kind,
                 path: real,
                 shown: root.display(&rel),
+                counted: true,
             });
         }
     }
@@ -136,6 +140,10 @@ fn shown_in_root(root: &Path, real: &Path) -> String {
 
 /// Finds the units of `paths`, handing each to `sink` as soon as it is found. Returns the
 /// paths that could not be read or held nothing to check (each an error message).
+///
+/// Named files come first, then directories (a directory inside another named one is walked
+/// once, as part of the outer one). Only units from named files are remembered, so memory does
+/// not grow with the size of a walked tree.
 pub fn discover(
     paths: &[PathBuf],
     hostname: Option<&str>,
@@ -143,33 +151,43 @@ pub fn discover(
 ) -> Vec<String> {
     let mut d = Discovery {
         hostname,
-        seen: HashSet::new(),
+        named: HashSet::new(),
+        naming: true,
+        emitted: 0,
         errors: Vec::new(),
         sink,
     };
+    let mut dirs: Vec<(PathBuf, &PathBuf)> = Vec::new();
     for path in paths {
-        let meta = match std::fs::metadata(path) {
-            Ok(m) => m,
-            Err(e) => {
-                d.errors
-                    .push(format!("cannot read {}: {e}", path.display()));
-                continue;
-            }
-        };
-        if meta.is_dir() {
-            let (before, errors) = (d.seen.len(), d.errors.len());
-            d.walk(path);
-            if d.seen.len() == before && d.errors.len() == errors {
-                d.errors.push(format!(
-                    "found no Jitsi config set under {}{} (looked for {PROSODY_AVAIL}/HOST.cfg.lua \
-                     with {MEET_DIR}/HOST-config.js, and for {DOCKER_PROSODY}); \
-                     name the files themselves to check them alone",
-                    path.display(),
-                    hostname.map(|h| format!(" for {h}")).unwrap_or_default()
-                ));
-            }
-        } else {
-            d.file(path);
+        match std::fs::metadata(path) {
+            Err(e) => d
+                .errors
+                .push(format!("cannot read {}: {e}", path.display())),
+            Ok(meta) if meta.is_dir() => dirs.push((
+                std::fs::canonicalize(path).unwrap_or_else(|_| path.clone()),
+                path,
+            )),
+            Ok(_) => d.file(path),
+        }
+    }
+    d.naming = false;
+    dirs.sort();
+    let mut walked: Vec<&Path> = Vec::new();
+    for (canonical, path) in &dirs {
+        if walked.iter().any(|w| canonical.starts_with(w)) {
+            continue;
+        }
+        walked.push(canonical);
+        let (before, errors) = (d.emitted, d.errors.len());
+        d.walk(path);
+        if d.emitted == before && d.errors.len() == errors {
+            d.errors.push(format!(
+                "found no Jitsi config set under {}{} (looked for {PROSODY_AVAIL}/HOST.cfg.lua \
+                 with {MEET_DIR}/HOST-config.js, and for {DOCKER_PROSODY}); \
+                 name the files themselves to check them alone",
+                path.display(),
+                hostname.map(|h| format!(" for {h}")).unwrap_or_default()
+            ));
         }
     }
     d.errors
@@ -188,8 +206,13 @@ enum Pick {
 
 struct Discovery<'a> {
     hostname: Option<&'a str>,
-    /// Every set and lone file handed out, so that none is checked twice.
-    seen: HashSet<(PathBuf, String)>,
+    /// What named files handed out (by canonical root and what), so that a walk does not
+    /// hand it out again.
+    named: HashSet<(PathBuf, String)>,
+    /// Units now come from named files.
+    naming: bool,
+    /// How many units were handed out.
+    emitted: usize,
     errors: Vec<String>,
     sink: &'a mut dyn FnMut(Unit),
 }
@@ -208,12 +231,35 @@ fn unit_file(kind: FileKind, path: PathBuf) -> UnitFile {
         kind,
         shown: path.display().to_string(),
         path,
+        counted: true,
     }
 }
 
 impl Discovery<'_> {
-    fn emit(&mut self, key: (PathBuf, String), unit: Unit) {
-        if self.seen.insert(key) {
+    /// Records `what` below `root` as handed out; false when it already was.
+    fn first_time(&mut self, root: &Path, what: &str) -> bool {
+        if !self.naming && self.named.is_empty() {
+            return true;
+        }
+        let root = if root.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            root
+        };
+        let key = (
+            std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf()),
+            what.to_string(),
+        );
+        if self.naming {
+            self.named.insert(key)
+        } else {
+            !self.named.contains(&key)
+        }
+    }
+
+    fn emit(&mut self, root: &Path, what: &str, unit: Unit) {
+        if self.first_time(root, what) {
+            self.emitted += 1;
             (self.sink)(unit);
         }
     }
@@ -287,11 +333,12 @@ impl Discovery<'_> {
         };
         let jicofo = join(root, JICOFO_CONF);
         let sip = jicofo.with_file_name(SIP_PROPERTIES);
-        let shared: Vec<UnitFile> = [(FileKind::Jicofo, jicofo), (FileKind::Sip, sip)]
+        let mut shared: Vec<UnitFile> = [(FileKind::Jicofo, jicofo), (FileKind::Sip, sip)]
             .into_iter()
             .filter(|(_, p)| p.is_file())
             .map(|(k, p)| unit_file(k, p))
             .collect();
+        let mut shared_counted = false;
         let prosody_path = |h: &str| join(root, &format!("{PROSODY_AVAIL}/{h}.cfg.lua"));
         let meet_path = |h: &str| join(root, &format!("{MEET_DIR}/{h}-config.js"));
         let mut matched = 0;
@@ -304,10 +351,18 @@ impl Discovery<'_> {
             if meet.contains(host) {
                 files.push(unit_file(FileKind::Meet, meet_path(host)));
             }
-            files.extend(shared.iter().cloned());
-            let key = (root.to_path_buf(), format!("debian:{host}"));
+            if !shared_counted {
+                shared_counted = true;
+                let first = self.first_time(root, "debian-shared");
+                shared.iter_mut().for_each(|f| f.counted = first);
+                files.extend(shared.iter().cloned());
+                shared.iter_mut().for_each(|f| f.counted = false);
+            } else {
+                files.extend(shared.iter().cloned());
+            }
             self.emit(
-                key,
+                root,
+                &format!("debian:{host}"),
                 Unit {
                     files,
                     host: HostHint::Known(host.to_string()),
@@ -353,7 +408,8 @@ impl Discovery<'_> {
             None => HostHint::Detect,
         };
         self.emit(
-            (root.to_path_buf(), "docker".to_string()),
+            root,
+            "docker",
             Unit {
                 files,
                 host,
@@ -364,9 +420,10 @@ impl Discovery<'_> {
     }
 
     fn lone(&mut self, file: UnitFile, host: HostHint) {
-        let key = (file.path.clone(), String::new());
+        let path = file.path.clone();
         self.emit(
-            key,
+            &path,
+            "",
             Unit {
                 files: vec![file],
                 host,

@@ -16,7 +16,6 @@ pub mod finding;
 pub mod format;
 pub mod unit;
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::{Mutex, mpsc};
 
@@ -132,12 +131,12 @@ pub fn check(scope: &Scope) -> Result<(Report, Vec<String>), Failure> {
             let host = Host::resolve(target)?;
             let unit = discover::root_unit(&host).map_err(|e| crate::input!("{e}"))?;
             let checked = unit::check(&unit);
-            if checked.files.is_empty() {
+            if checked.files_checked == 0 {
                 return Err(crate::input!("{}", checked.errors.join("\n")));
             }
             let mut report = Report::default();
             let mut errors = Vec::new();
-            merge(&mut report, &mut errors, &mut HashSet::new(), checked);
+            merge(&mut report, &mut errors, checked);
             finish(&mut report);
             Ok((report, errors))
         }
@@ -145,18 +144,10 @@ pub fn check(scope: &Scope) -> Result<(Report, Vec<String>), Failure> {
     }
 }
 
-fn merge(
-    report: &mut Report,
-    errors: &mut Vec<String>,
-    files: &mut HashSet<String>,
-    c: unit::Checked,
-) {
+fn merge(report: &mut Report, errors: &mut Vec<String>, c: unit::Checked) {
     report.findings.extend(c.findings);
+    report.files_checked += c.files_checked;
     errors.extend(c.errors);
-    for f in c.files {
-        files.insert(f);
-    }
-    report.files_checked = files.len();
 }
 
 fn finish(report: &mut Report) {
@@ -178,15 +169,14 @@ fn check_paths(paths: &[PathBuf], hostname: Option<&str>) -> (Report, Vec<String
                 s.spawn(move || {
                     let mut report = Report::default();
                     let mut errors = Vec::new();
-                    let mut files = HashSet::new();
                     loop {
                         let next = rx.lock().expect("no worker panics holding it").recv();
                         let Ok(unit) = next else {
                             break;
                         };
-                        merge(&mut report, &mut errors, &mut files, unit::check(&unit));
+                        merge(&mut report, &mut errors, unit::check(&unit));
                     }
-                    (report, errors, files)
+                    (report, errors)
                 })
             })
             .collect();
@@ -201,13 +191,11 @@ fn check_paths(paths: &[PathBuf], hostname: Option<&str>) -> (Report, Vec<String
         (errors, results)
     });
     let mut report = Report::default();
-    let mut all_files = HashSet::new();
-    for (r, errors, files) in results {
+    for (r, errors) in results {
         report.findings.extend(r.findings);
+        report.files_checked += r.files_checked;
         discovery_errors.extend(errors);
-        all_files.extend(files);
     }
-    report.files_checked = all_files.len();
     finish(&mut report);
     (report, discovery_errors)
 }

@@ -15,8 +15,8 @@ use crate::rules::{self, Context, Diagnostic, FileKind};
 #[derive(Debug, Default)]
 pub struct Checked {
     pub findings: Vec<Finding>,
-    /// The files read, as named in findings.
-    pub files: Vec<String>,
+    /// How many files were read (shared files counted once).
+    pub files_checked: usize,
     /// Files that could not be read.
     pub errors: Vec<String>,
 }
@@ -33,7 +33,7 @@ pub fn check(unit: &Unit) -> Checked {
     for file in &unit.files {
         match read(&file.path) {
             Ok(source) => {
-                out.files.push(file.shown.clone());
+                out.files_checked += usize::from(file.counted);
                 loaded.push(Loaded { file, source });
             }
             Err(e) => out.errors.push(format!("cannot read {}: {e}", file.shown)),
