@@ -47,6 +47,9 @@ Exit codes:
     Token(TokenCommand),
     /// Run install on built-in stock Debian configs for meet.example.org (no Jitsi needed).
     Demo(DemoArgs),
+    /// Write the man pages or shell completions (used by packaging; hidden).
+    #[command(hide = true)]
+    Generate(GenerateArgs),
 }
 
 /// Where the files live and which host to work on.
@@ -70,6 +73,15 @@ pub enum OutputFormat {
     Json,
 }
 
+/// When `--generate-secret` generates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GenerateSecret {
+    /// A new secret on every run (rotation).
+    Always,
+    /// Only when the host has no real secret yet.
+    IfMissing,
+}
+
 #[derive(Debug, Args)]
 pub struct InstallArgs {
     #[command(flatten)]
@@ -81,9 +93,17 @@ pub struct InstallArgs {
     /// removed). Secrets are never taken from the command line.
     #[arg(long, value_name = "PATH|-", conflicts_with = "generate_secret")]
     pub app_secret_file: Option<PathBuf>,
-    /// Generate a random secret (256 bits, URL-safe) and show it once.
-    #[arg(long)]
-    pub generate_secret: bool,
+    /// Generate a random secret (256 bits, URL-safe) and show it once. With `=if-missing`, keep
+    /// the secret the host already has (unless it is a known placeholder) and generate one
+    /// only when it has none: what package scripts want on every run.
+    #[arg(
+        long,
+        value_name = "WHEN",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "always"
+    )]
+    pub generate_secret: Option<GenerateSecret>,
     /// Write `allow_empty_token = false`: every client needs a token, guests included.
     #[arg(long)]
     pub no_allow_empty_token: bool,
@@ -231,4 +251,24 @@ pub struct DemoArgs {
     /// Where to write the demo tree.
     #[arg(value_name = "DIR", default_value = "jitsi-tokens-demo")]
     pub dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GenerateWhat {
+    /// roff man pages, one per command (`jitsi-tokens.1`, `jitsi-tokens-install.1`, ...).
+    Man,
+    /// bash, zsh and fish completion scripts.
+    Completions,
+    /// The demo's stock Debian files for meet.example.org, as a root tree (test fixtures).
+    StockHost,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// What to write.
+    #[arg(value_enum)]
+    pub what: GenerateWhat,
+    /// The directory to write into (created when missing).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: PathBuf,
 }

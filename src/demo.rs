@@ -22,25 +22,11 @@ const MARKER: &str = ".jitsi-tokens-demo";
 pub fn run(args: &DemoArgs, env: &mut Env) -> Result<u8, Failure> {
     let DemoArgs { dir } = args;
     prepare(dir)?;
+    let stock = stock_files(DEMO_HOST);
+    write_stock(dir, DEMO_HOST)
+        .with_context(|| format!("cannot write the demo files under {}", dir.display()))
+        .map_err(Failure::input)?;
     let files = HostFiles::debian(DEMO_HOST);
-    let ctx = templates::context(&[
-        ("host", DEMO_HOST),
-        ("turn_secret", "demo-turn-secret"),
-        ("focus_password", "demo-focus-password"),
-    ]);
-    let stock = [
-        (Role::Prosody, "demo/prosody-host.cfg.lua"),
-        (Role::Meet, "demo/config.js"),
-        (Role::Jicofo, "demo/jicofo.conf"),
-    ]
-    .map(|(role, template)| (role, templates::render_file(template, &ctx)));
-    for (role, text) in &stock {
-        let path = dir.join(files.path(*role));
-        std::fs::create_dir_all(path.parent().expect("a file path"))
-            .and_then(|()| std::fs::write(&path, text))
-            .with_context(|| format!("cannot write {}", path.display()))
-            .map_err(Failure::input)?;
-    }
     let settings = InstallSettings {
         host: Host::resolve(&TargetArgs {
             root: dir.clone(),
@@ -88,6 +74,35 @@ pub fn run(args: &DemoArgs, env: &mut Env) -> Result<u8, Failure> {
         dir.display()
     );
     Ok(0)
+}
+
+/// The project's own stock Debian files of `host` (written for the demo, shaped like what the
+/// jitsi-meet packages install), by role.
+pub fn stock_files(host: &str) -> [(Role, String); 3] {
+    let ctx = templates::context(&[
+        ("host", host),
+        ("turn_secret", "demo-turn-secret"),
+        ("focus_password", "demo-focus-password"),
+    ]);
+    [
+        (Role::Prosody, "demo/prosody-host.cfg.lua"),
+        (Role::Meet, "demo/config.js"),
+        (Role::Jicofo, "demo/jicofo.conf"),
+    ]
+    .map(|(role, template)| (role, templates::render_file(template, &ctx)))
+}
+
+/// Writes [`stock_files`] under `root` in the Debian layout; returns the paths written.
+pub fn write_stock(root: &Path, host: &str) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let files = HostFiles::debian(host);
+    let mut written = Vec::new();
+    for (role, text) in stock_files(host) {
+        let path = root.join(files.path(role));
+        std::fs::create_dir_all(path.parent().expect("a file path"))?;
+        std::fs::write(&path, text)?;
+        written.push(path);
+    }
+    Ok(written)
 }
 
 /// An empty or missing directory, or one a previous demo made (which is cleared).

@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::Context;
 
 use crate::apply::{self, Applied};
-use crate::cli::{InstallArgs, UninstallArgs};
+use crate::cli::InstallArgs;
 use crate::failure::Failure;
 use crate::jitsi::prosody::{ProsodyConfig, Target};
 use crate::jitsi::requirements::{self as req, Inputs};
@@ -16,10 +16,10 @@ use crate::prompt::{Prompter, Terminal};
 use crate::report;
 use crate::secret::{self, Secret};
 use crate::settings::{InstallSettings, SecretSource};
+use crate::state::State;
 use crate::system::Env;
 use crate::system::fs::{self, Root};
 use crate::system::lock::RunLock;
-use crate::system::services::{self, Restarter};
 
 /// What an install did (or, with `--dry-run`, would do).
 #[derive(Debug)]
@@ -53,10 +53,6 @@ pub fn run_install(args: &InstallArgs, env: &mut Env) -> Result<u8, Failure> {
     let outcome = install(&settings, env)?;
     report::install(env, &outcome, settings.format);
     Ok(0)
-}
-
-pub fn run_uninstall(_args: &UninstallArgs, _env: &mut Env) -> Result<u8, Failure> {
-    Err(crate::input!("uninstall is not implemented yet"))
 }
 
 /// Takes the run lock of `root`, telling the user when it has to wait.
@@ -102,7 +98,12 @@ pub fn install(settings: &InstallSettings, env: &mut Env) -> Result<InstallOutco
         .map(|f| FileOutcome {
             path: loaded.names.of(f.role).to_string(),
             changed: f.changed(),
-            changes: f.changes.iter().map(|c| c.summary.clone()).collect(),
+            changes: f
+                .changes
+                .iter()
+                .filter(|c| !c.summary.is_empty())
+                .map(|c| c.summary.clone())
+                .collect(),
             diff: (settings.dry_run && f.changed())
                 .then(|| plan::diff(f, loaded.names.of(f.role), &secrets)),
         })
@@ -128,18 +129,30 @@ pub fn install(settings: &InstallSettings, env: &mut Env) -> Result<InstallOutco
         });
     }
 
-    let mut restarter = if settings.no_restart {
-        Restarter::Skip("--no-restart was given".into())
-    } else if let Some(services) = env.services.take() {
-        Restarter::Run(services)
-    } else {
-        services::detect(root.is_system_root(), false, &env.systemd_marker)
-    };
+    let mut restarter = env.restarter(root, settings.no_restart);
     let validate = |sources: &Sources| -> Result<Vec<String>, Failure> {
         let parsed = plan::parse_all(sources, &loaded.names)?;
         Ok(plan::unmet(hostname, &parsed, &inputs))
     };
-    let applied = apply::apply(root, &loaded, &plan, &validate, &mut restarter)?;
+    // Recorded before writing: a crash never leaves a change uninstall does not know of.
+    let previous_state = if plan.changed() {
+        Some(record_state(root, host, &plan).map_err(Failure::failed)?)
+    } else {
+        None
+    };
+    let applied = match apply::apply(root, &loaded, &plan, &validate, &mut restarter) {
+        Ok(applied) => applied,
+        Err(failure) => {
+            // The files are back as they were; so is the record of them.
+            if let Some(previous) = previous_state {
+                let _ = match previous {
+                    Some(state) => state.save(root),
+                    None => State::remove(root),
+                };
+            }
+            return Err(failure);
+        }
+    };
     for (file, role) in files.iter_mut().zip(plan.files.iter().map(|f| f.role)) {
         file.changed = applied.written.contains(&role) && file.changed;
     }
@@ -151,6 +164,27 @@ pub fn install(settings: &InstallSettings, env: &mut Env) -> Result<InstallOutco
         applied,
         generated_secret,
     })
+}
+
+/// Adds this run's changes to the state file uninstall reads; returns the state as it was.
+fn record_state(
+    root: &Root,
+    host: &crate::settings::Host,
+    plan: &Plan,
+) -> anyhow::Result<Option<State>> {
+    let previous = State::load(root)?;
+    let mut state = match &previous {
+        Some(state) if state.hostname == host.hostname() => state.clone(),
+        _ => State::new(&host.files),
+    };
+    let records: Vec<_> = plan
+        .files
+        .iter()
+        .flat_map(|f| f.changes.iter().map(|c| c.record.clone()))
+        .collect();
+    state.merge(&records);
+    state.save(root)?;
+    Ok(previous)
 }
 
 /// The planned texts must parse and meet every requirement before anything is written.
@@ -238,7 +272,11 @@ fn resolve_inputs(
                 .map_err(Failure::input)?;
             strip_one_newline(text)
         }
-        SecretSource::Generate => {
+        SecretSource::GenerateIfMissing if current_secret.is_some() => {
+            notes.push("kept the app_secret already configured".into());
+            current_secret.clone().expect("checked")
+        }
+        SecretSource::Generate | SecretSource::GenerateIfMissing => {
             let s = Secret::generate()
                 .map_err(|e| crate::input!("cannot get random bytes for a secret: {e}"))?;
             generated = Some(s.clone());

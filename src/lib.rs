@@ -16,6 +16,7 @@ pub mod cli;
 pub mod demo;
 pub mod document;
 pub mod failure;
+pub mod generate;
 pub mod install;
 pub mod jitsi;
 pub mod plan;
@@ -24,9 +25,11 @@ pub mod report;
 pub mod rules;
 pub mod secret;
 pub mod settings;
+pub mod state;
 pub mod system;
 pub mod templates;
 pub mod token;
+pub mod uninstall;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -63,9 +66,10 @@ pub fn run(cli: cli::Cli) -> Result<u8, Failure> {
     let mut env = system::Env::real();
     match cli.command {
         cli::Command::Install(args) => install::run_install(&args, &mut env),
-        cli::Command::Uninstall(args) => install::run_uninstall(&args, &mut env),
+        cli::Command::Uninstall(args) => uninstall::run_uninstall(&args, &mut env),
         cli::Command::Check(args) => check::run(&args, &mut env),
         cli::Command::Token(cmd) => token::run(&cmd, &mut env),
         cli::Command::Demo(args) => demo::run(&args, &mut env),
+        cli::Command::Generate(args) => generate::run(&args),
     }
 }

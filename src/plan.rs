@@ -88,6 +88,7 @@ pub struct Change {
 /// What install changed, precisely enough to undo it later.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {
+    pub file: Role,
     pub kind: RecordKind,
     /// The Prosody block (`VirtualHost "x"`), when the change is in one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -95,6 +96,9 @@ pub struct Record {
     /// The option, module or key changed.
     pub key: String,
     pub before: Before,
+    /// What install wrote, as source text: the value, the list item, or (for a guest host) the
+    /// whole inserted block. The state file stores secrets' as salted hashes.
+    pub after: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -303,15 +307,22 @@ impl<'a> ProsodyPlanner<'a> {
         key: &str,
         kind: RecordKind,
         before: Before,
+        after: &str,
         summary: String,
     ) {
         self.changes.push(Change {
-            summary: format!("{}: {summary}", self.blocks.describe(block)),
+            summary: if summary.is_empty() {
+                summary
+            } else {
+                format!("{}: {summary}", self.blocks.describe(block))
+            },
             record: Record {
+                file: Role::Prosody,
                 kind,
                 block: Some(self.blocks.describe(block)),
                 key: key.to_string(),
                 before,
+                after: after.to_string(),
             },
         });
     }
@@ -353,6 +364,7 @@ impl<'a> ProsodyPlanner<'a> {
                     rule.key,
                     RecordKind::Setting,
                     Before::Value(old.to_string()),
+                    &value,
                     format!("{} = {shown_new} (was {})", rule.key, shown(rule.key, old)),
                 );
             }
@@ -367,6 +379,7 @@ impl<'a> ProsodyPlanner<'a> {
                     rule.key,
                     RecordKind::Setting,
                     Before::Absent,
+                    &value,
                     format!("{} = {shown_new} (added)", rule.key),
                 );
             }
@@ -391,6 +404,7 @@ impl<'a> ProsodyPlanner<'a> {
                     rule.key,
                     RecordKind::Setting,
                     Before::Comment(old.to_string()),
+                    &value,
                     summary,
                 );
             }
@@ -501,6 +515,7 @@ impl<'a> ProsodyPlanner<'a> {
                     module,
                     RecordKind::Module,
                     Before::Comment(old),
+                    module,
                     format!("enabled module {module:?} (was commented out)"),
                 );
             }
@@ -538,6 +553,15 @@ impl<'a> ProsodyPlanner<'a> {
                     .expect("a block has a header");
                 let at = self.doc.after_line(self.doc.statements()[last].span.end);
                 self.insert_line(at, &indent, &text);
+                // Recorded (without a summary) so uninstall can remove the whole statement.
+                self.change(
+                    block,
+                    req::MODULES_ENABLED,
+                    RecordKind::Setting,
+                    Before::Absent,
+                    &text,
+                    String::new(),
+                );
             }
         }
         for module in to_insert {
@@ -546,6 +570,7 @@ impl<'a> ProsodyPlanner<'a> {
                 module,
                 RecordKind::Module,
                 Before::Absent,
+                module,
                 format!("enabled module {module:?} (added)"),
             );
         }
@@ -573,21 +598,24 @@ impl<'a> ProsodyPlanner<'a> {
         let block = templates::render("prosody/guest-host.lua", &ctx, eol);
         let src = self.cfg.source();
         let at = self.cfg.section_end(main);
-        if at == src.len() && !src.is_empty() && !src.ends_with('\n') {
-            self.patch.insert(at, format!("{eol}{eol}{block}"));
+        let inserted = if at == src.len() && !src.is_empty() && !src.ends_with('\n') {
+            format!("{eol}{eol}{block}")
         } else {
-            self.patch.insert(at, format!("{eol}{block}{eol}"));
-        }
+            format!("{eol}{block}{eol}")
+        };
+        self.patch.insert(at, inserted.as_str());
         let guest = self.blocks.guest.clone();
         self.changes.push(Change {
             summary: format!(
                 "added VirtualHost {guest:?} for guests (authentication = \"jitsi-anonymous\")"
             ),
             record: Record {
+                file: Role::Prosody,
                 kind: RecordKind::GuestHost,
                 block: None,
                 key: guest,
                 before: Before::Absent,
+                after: inserted,
             },
         });
     }
@@ -603,10 +631,12 @@ fn plan_meet(
     let key = req::ANONYMOUS_DOMAIN;
     let mut patch = Patch::new();
     let record = |before: Before| Record {
+        file: Role::Meet,
         kind: RecordKind::AnonymousDomain,
         block: None,
         key: key.to_string(),
         before,
+        after: value.clone(),
     };
     let property = templates::render(
         "meet/hosts-property.js",
@@ -689,10 +719,12 @@ fn plan_jicofo(doc: &hocon::Document) -> (Patch, Vec<Change>) {
                     "jicofo.authentication.enabled = {new} (was {old}; token authentication needs it off)"
                 ),
                 record: Record {
+                    file: Role::Jicofo,
                     kind: RecordKind::JicofoAuthentication,
                     block: None,
                     key: req::JICOFO_AUTH_ENABLED.join("."),
                     before: Before::Value(old),
+                    after: new.clone(),
                 },
             };
             (patch, vec![change])

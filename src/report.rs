@@ -5,6 +5,7 @@ use std::io::Write;
 
 use serde_json::json;
 
+use crate::apply::Applied;
 use crate::cli::OutputFormat;
 use crate::failure::Failure;
 use crate::install::InstallOutcome;
@@ -135,6 +136,24 @@ fn install_human(outcome: &InstallOutcome) -> String {
         out.push_str("  dry run: nothing was written and nothing restarted.\n");
         return out;
     }
+    applied_tail(&mut out, applied);
+    if applied.restarted.is_empty()
+        && applied.restart_skipped.is_none()
+        && !outcome.files.iter().any(|f| f.changed)
+    {
+        out.push_str("  nothing restarted.\n");
+    }
+    if let Some(secret) = &outcome.generated_secret {
+        out.push_str(&format!(
+            "  generated app_secret (shown once; configure your token issuer with it):\n  {}\n",
+            secret.expose()
+        ));
+    }
+    out
+}
+
+/// Backups and restarts, the same for install and uninstall.
+fn applied_tail(out: &mut String, applied: &Applied) {
     if let Some(dir) = &applied.backup_dir {
         out.push_str(&format!(
             "  backups of the previous files: {}\n",
@@ -148,14 +167,54 @@ fn install_human(outcome: &InstallOutcome) -> String {
             "  services not restarted: {reason}.\n  restart them to apply the change: systemctl restart {}\n",
             SERVICES.join(" ")
         ));
-    } else if !outcome.files.iter().any(|f| f.changed) {
-        out.push_str("  nothing restarted.\n");
     }
-    if let Some(secret) = &outcome.generated_secret {
+}
+
+/// The human report of `uninstall`.
+pub fn uninstall(
+    out: &mut String,
+    hostname: &str,
+    revert: &crate::uninstall::Revert,
+    names: &crate::plan::Names,
+    applied: &Applied,
+    dry_run: bool,
+    changed: bool,
+) {
+    let verb = if dry_run { "would revert" } else { "reverted" };
+    out.push_str(&format!(
+        "{}: {}\n",
+        hostname,
+        if changed {
+            format!("uninstall {verb} what install changed:")
+        } else {
+            "nothing install changed is left to revert.".to_string()
+        }
+    ));
+    for f in &revert.files {
+        if f.changes.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("  {}\n", names.of(f.role)));
+        for c in &f.changes {
+            out.push_str(&format!("    * {}\n", c.summary));
+        }
+    }
+    for k in &revert.kept {
+        out.push_str(&format!("  kept: {k}\n"));
+    }
+    if dry_run {
+        out.push_str("  dry run: nothing was written and nothing restarted.\n");
+        return;
+    }
+    if let Some(dir) = &applied.backup_dir {
         out.push_str(&format!(
-            "  generated app_secret (shown once; configure your token issuer with it):\n  {}\n",
-            secret.expose()
+            "  backups of the previous files: {}\n",
+            dir.display()
         ));
     }
-    out
+    if !applied.restarted.is_empty() {
+        out.push_str(&format!("  restarted: {}\n", applied.restarted.join(", ")));
+    } else if let Some(reason) = &applied.restart_skipped {
+        out.push_str(&format!("  services not restarted: {reason}.\n"));
+    }
 }

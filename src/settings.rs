@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::{InstallArgs, OutputFormat, TargetArgs};
+use crate::cli::{GenerateSecret, InstallArgs, OutputFormat, TargetArgs};
 use crate::failure::Failure;
 use crate::jitsi::layout::{self, HostFiles};
 use crate::system::Env;
@@ -82,6 +82,8 @@ pub enum SecretSource {
     File(PathBuf),
     Stdin,
     Generate,
+    /// Keep a real configured secret, else generate one.
+    GenerateIfMissing,
     /// Not given: keep the configured one, else prompt (terminal only), else fail.
     Unspecified,
 }
@@ -116,8 +118,9 @@ impl InstallSettings {
         let secret = match (app_secret_file, generate_secret) {
             (Some(p), _) if p.as_os_str() == "-" => SecretSource::Stdin,
             (Some(p), _) => SecretSource::File(p.clone()),
-            (None, true) => SecretSource::Generate,
-            (None, false) => SecretSource::Unspecified,
+            (None, Some(GenerateSecret::Always)) => SecretSource::Generate,
+            (None, Some(GenerateSecret::IfMissing)) => SecretSource::GenerateIfMissing,
+            (None, None) => SecretSource::Unspecified,
         };
         let interactive = !non_interactive
             && env.stdin_is_terminal

@@ -8,90 +8,10 @@ mod common;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
+use common::case::{Case, SECRET};
 use common::oracles;
 use common::*;
 use serde_json::Value;
-
-const SECRET: &str = "s3cr3t/with&sed$chars\\and\"quotes']]`€-0123456789abcdef";
-
-/// A temporary root holding a host's files, with the secret in a file outside the root.
-struct Case {
-    dir: tempfile::TempDir,
-    root: std::path::PathBuf,
-    host: String,
-}
-
-impl Case {
-    fn new(host: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("root")).unwrap();
-        std::fs::write(dir.path().join("secret"), format!("{SECRET}\n")).unwrap();
-        Case {
-            root: dir.path().join("root"),
-            dir,
-            host: host.to_string(),
-        }
-    }
-
-    /// The project's own stock Debian files.
-    fn stock(host: &str) -> Self {
-        let case = Case::new(host);
-        write_stock(case.root(), host);
-        case
-    }
-
-    /// A copy of a fixture tree (ours, or an upstream one from ../shared/fixtures).
-    fn copy_of(tree: &Path, host: &str) -> Self {
-        let case = Case::new(host);
-        copy_tree(tree, case.root());
-        case
-    }
-
-    fn root(&self) -> &Path {
-        &self.root
-    }
-
-    fn root_str(&self) -> String {
-        self.root.display().to_string()
-    }
-
-    fn secret_file(&self) -> String {
-        self.dir.path().join("secret").display().to_string()
-    }
-
-    fn prosody(&self) -> std::path::PathBuf {
-        self.root.join(prosody_rel(&self.host))
-    }
-
-    fn meet(&self) -> std::path::PathBuf {
-        self.root.join(meet_rel(&self.host))
-    }
-
-    fn jicofo(&self) -> std::path::PathBuf {
-        self.root.join(JICOFO)
-    }
-
-    fn texts(&self) -> [String; 3] {
-        [self.prosody(), self.meet(), self.jicofo()].map(|p| std::fs::read_to_string(p).unwrap())
-    }
-
-    fn install(&self, extra: &[&str]) -> std::process::Output {
-        let root = self.root_str();
-        let secret = self.secret_file();
-        let mut args = vec![
-            "install",
-            "--root",
-            &root,
-            "--app-id",
-            "my-app",
-            "--app-secret-file",
-            &secret,
-            "--non-interactive",
-        ];
-        args.extend_from_slice(extra);
-        run(&args, "")
-    }
-}
 
 /// Installs, then judges the result with every oracle, then proves the second run is a no-op.
 /// Returns the Prosody oracle's view of the result.
@@ -894,4 +814,37 @@ fn without_a_terminal_nothing_prompts_and_existing_values_are_kept() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("kept the app_secret already configured"));
     assert_eq!(case.texts(), before);
+}
+
+/// config.js names its own guest domain, which has a VirtualHost: install keeps using it.
+#[test]
+fn an_existing_guest_domain_of_the_admins_is_kept() {
+    let case = Case::stock("meet.example.org");
+    let meet = std::fs::read_to_string(case.meet()).unwrap().replace(
+        "        // anonymousdomain: 'guest.example.com',",
+        "        anonymousdomain: 'visitors.meet.example.org',",
+    );
+    std::fs::write(case.meet(), meet).unwrap();
+    let mut prosody = std::fs::read_to_string(case.prosody()).unwrap();
+    prosody.push_str(
+        "\nVirtualHost \"visitors.meet.example.org\"\n    authentication = \"anonymous\"\n",
+    );
+    std::fs::write(case.prosody(), prosody).unwrap();
+    let out = case.install(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("keeping it"), "{}", stdout(&out));
+    let config = oracles::prosody_config(&case.prosody());
+    assert_eq!(
+        config["visitors.meet.example.org"]["authentication"],
+        "jitsi-anonymous"
+    );
+    assert!(
+        config.get("guest.meet.example.org").is_none(),
+        "a second guest host was added"
+    );
+    let meet = oracles::meet_config(&case.meet());
+    assert_eq!(
+        meet["hosts"]["anonymousdomain"],
+        "visitors.meet.example.org"
+    );
 }

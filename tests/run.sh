@@ -36,3 +36,10 @@ fi
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo test --locked
+
+# The Debian package, installed with the real dpkg into an isolated Debian root (needs root).
+if [ "$(id -u)" = 0 ]; then
+  tests/debian/run.sh
+else
+  echo "tests/run.sh: not root, so the Debian package test (tests/debian/run.sh) was skipped" >&2
+fi

@@ -448,19 +448,8 @@ impl Document {
     /// The start of the line after the one holding `offset`, skipping a block comment that
     /// begins on that line.
     pub fn after_line(&self, offset: usize) -> usize {
-        let mut pos = offset;
-        loop {
-            let next = text::next_line_start(&self.source, pos);
-            let newline = next.saturating_sub(1);
-            match self
-                .comments
-                .iter()
-                .find(|c| c.block && c.span.start <= newline && newline < c.span.end)
-            {
-                Some(c) if c.span.end > pos => pos = c.span.end,
-                _ => return next,
-            }
-        }
+        let spans = self.comments.iter().filter(|c| c.block).map(|c| &c.span);
+        text::after_line(&self.source, offset, spans)
     }
 
     pub fn replace_value(&self, value: &Value, text: &str) -> Patch {

@@ -162,6 +162,16 @@ pub fn parse(source: &str) -> Result<Document, SyntaxError> {
     })
 }
 
+/// Parses `source` and prints it back from full_moon's tree (tokens and trivia): equal to the
+/// input for every file the parser accepts. Tests use it to prove the parser loses nothing.
+pub fn reprint(source: &str) -> Result<String, SyntaxError> {
+    parse(source)?;
+    let ast = full_moon::parse_fallible(source, full_moon::LuaVersion::new())
+        .into_result()
+        .map_err(|_| SyntaxError::at(source, 0, "unparsable"))?;
+    Ok(ast.to_string())
+}
+
 /// full_moon recurses once per nesting level; refuse absurd nesting before it can exhaust the
 /// stack. The count is approximate (brackets inside strings count too) and the limit is far
 /// above anything a configuration file needs.
@@ -618,19 +628,8 @@ impl Document {
     /// The start of the line after the one holding `offset`, skipping over a long comment that
     /// begins on that line: the safe place to insert a new line "after" something.
     pub fn after_line(&self, offset: usize) -> usize {
-        let mut pos = offset;
-        loop {
-            let next = text::next_line_start(&self.source, pos);
-            let newline = next.saturating_sub(1);
-            match self
-                .comments
-                .iter()
-                .find(|c| c.long && c.span.start <= newline && newline < c.span.end)
-            {
-                Some(c) if c.span.end > pos => pos = c.span.end,
-                _ => return next,
-            }
-        }
+        let spans = self.comments.iter().filter(|c| c.long).map(|c| &c.span);
+        text::after_line(&self.source, offset, spans)
     }
 
     /// The line break this file uses.
@@ -709,6 +708,68 @@ impl Document {
                 } else {
                     patch.insert(table.open + 1, format!(" {inline}"));
                 }
+            }
+        }
+        patch
+    }
+
+    /// Removes the items at `indices` from `table`; the inverse of [`Self::insert_table_items`]:
+    /// a trailing run goes with the separator insertion added before it, so inserting then
+    /// removing gives back the original bytes. Items alone on their line take the line with them.
+    pub fn remove_table_items(&self, table: &Table, indices: &[usize]) -> Patch {
+        let src = &self.source;
+        let mut patch = Patch::new();
+        let items = &table.items;
+        let removed = |i: usize| indices.contains(&i);
+        let multiline = src[table.open..table.close].contains('\n');
+        let end_of = |i: usize| {
+            items[i]
+                .separator
+                .as_ref()
+                .map_or(items[i].span.end, |s| s.end)
+        };
+        // The trailing run of removed items, after a kept one.
+        let mut first_trailing = items.len();
+        while first_trailing > 0 && removed(first_trailing - 1) {
+            first_trailing -= 1;
+        }
+        let trailing = first_trailing < items.len() && first_trailing > 0;
+        if trailing {
+            let kept = &items[first_trailing - 1];
+            let last = &items[items.len() - 1];
+            let last_has_sep = last.separator.is_some();
+            if multiline {
+                let start = text::line_start(src, items[first_trailing].span.start);
+                patch.replace(start..self.after_line(end_of(items.len() - 1)), "");
+                if !last_has_sep && let Some(sep) = &kept.separator {
+                    patch.replace(sep.clone(), "");
+                }
+            } else if last_has_sep {
+                let from = kept.separator.as_ref().map_or(kept.span.end, |s| s.end);
+                patch.replace(from..end_of(items.len() - 1), "");
+            } else {
+                patch.replace(kept.span.end..last.span.end, "");
+            }
+        }
+        for &i in indices {
+            if trailing && i >= first_trailing {
+                continue;
+            }
+            let item = &items[i];
+            let end = end_of(i);
+            let line_end = text::line_content_end(src, end);
+            let rest = src[end..line_end].trim();
+            if multiline
+                && text::starts_line(src, item.span.start)
+                && (rest.is_empty() || rest.starts_with("--"))
+            {
+                patch.replace(
+                    text::line_start(src, item.span.start)..self.after_line(end),
+                    "",
+                );
+            } else {
+                let after = src[end..].len() - src[end..].trim_start_matches([' ', '\t']).len();
+                patch.replace(item.span.start..end + after, "");
             }
         }
         patch
@@ -862,6 +923,48 @@ mod tests {
             let out = doc.insert_table_items(t, &items).apply(src).unwrap();
             assert_eq!(&out, want);
             parse(&out).unwrap();
+        }
+    }
+
+    #[test]
+    fn removing_what_was_inserted_gives_the_original_back() {
+        let cases = [
+            "m = {\n    \"a\";\n}",
+            "m = {\n\t\"a\" -- x\n}",
+            "m = { \"a\", \"z\" }",
+            "m = { \"a\"; }",
+            "m = {\n  \"a\"; -- keep\n  \"z\"\n}\n",
+            "m = {\r\n  \"a\",\r\n}",
+        ];
+        for src in cases {
+            let doc = parse(src).unwrap();
+            let t = doc.statements()[0]
+                .assigned()
+                .unwrap()
+                .1
+                .as_table()
+                .unwrap();
+            let n = t.items.len();
+            let grown = doc
+                .insert_table_items(t, &["\"b\"".into(), "\"c\"".into()])
+                .apply(src)
+                .unwrap();
+            let doc2 = parse(&grown).unwrap();
+            let t2 = doc2.statements()[0]
+                .assigned()
+                .unwrap()
+                .1
+                .as_table()
+                .unwrap();
+            let back = doc2
+                .remove_table_items(t2, &[n, n + 1])
+                .apply(&grown)
+                .unwrap();
+            assert_eq!(back, src, "via {grown:?}");
+            // Removing only the first added one keeps the table valid.
+            let one = doc2.remove_table_items(t2, &[n]).apply(&grown).unwrap();
+            parse(&one).unwrap();
+            assert!(one.contains("\"c\"") && !one.contains("\"b\""), "{one:?}");
         }
     }
 

@@ -36,6 +36,28 @@ pub fn next_line_start(src: &str, offset: usize) -> usize {
         .map_or(src.len(), |i| offset + i + 1)
 }
 
+/// The start of the line after the one holding `offset`, skipping past a multi-line comment
+/// (one of `comments`, which spans) that begins on that line: the safe place to insert a new
+/// line "after" something without landing inside a comment.
+pub fn after_line<'a>(
+    src: &str,
+    offset: usize,
+    comments: impl Iterator<Item = &'a std::ops::Range<usize>> + Clone,
+) -> usize {
+    let mut pos = offset;
+    loop {
+        let next = next_line_start(src, pos);
+        let newline = next.saturating_sub(1);
+        match comments
+            .clone()
+            .find(|c| c.start <= newline && newline < c.end)
+        {
+            Some(c) if c.end > pos => pos = c.end,
+            _ => return next,
+        }
+    }
+}
+
 /// The line break the file uses: CRLF when its first line break is CRLF, else LF.
 pub fn eol(src: &str) -> &'static str {
     match src.find('\n') {

@@ -13,7 +13,10 @@ pub struct HostFiles {
 }
 
 /// The role a file plays, for messages and reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
 pub enum Role {
     Prosody,
     Meet,
@@ -38,6 +41,9 @@ impl HostFiles {
             jicofo: PathBuf::from(JICOFO_CONF),
         }
     }
+
+    /// All three roles, in the order files are planned and written.
+    pub const ROLES: [Role; 3] = [Role::Prosody, Role::Meet, Role::Jicofo];
 
     pub fn path(&self, role: Role) -> &Path {
         match role {

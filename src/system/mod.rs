@@ -30,6 +30,18 @@ pub struct Env {
 }
 
 impl Env {
+    /// How this run restarts services: not at all with `--no-restart`; a stand-in a test put
+    /// here; else what [`services::detect`] finds for `root`.
+    pub fn restarter(&mut self, root: &fs::Root, no_restart: bool) -> services::Restarter {
+        if no_restart {
+            services::Restarter::Skip("--no-restart was given".into())
+        } else if let Some(services) = self.services.take() {
+            services::Restarter::Run(services)
+        } else {
+            services::detect(root.is_system_root(), false, &self.systemd_marker)
+        }
+    }
+
     pub fn real() -> Self {
         Env {
             stdin: Box::new(io::stdin()),

@@ -34,8 +34,8 @@ use crate::system::Env;
 use options::{AppSecret, SettingValue, VerifyOptions};
 use output::Out;
 
-pub fn run(cmd: &TokenCommand, _env: &mut Env) -> Result<u8, Failure> {
-    let mut out = Out::default();
+pub fn run(cmd: &TokenCommand, env: &mut Env) -> Result<u8, Failure> {
+    let mut out = Out::new(env);
     match cmd {
         TokenCommand::New(args) => run_new(args, &mut out),
         TokenCommand::Verify(args) => run_verify(args, &mut out),
@@ -51,10 +51,11 @@ fn now() -> Result<i64, Failure> {
 }
 
 /// Reads a file, or stdin for `-`.
-fn read_input(path: &Path, what: &str) -> Result<Vec<u8>, Failure> {
+fn read_input(out: &mut Out, path: &Path, what: &str) -> Result<Vec<u8>, Failure> {
     if path == Path::new("-") {
         let mut buf = Vec::new();
-        std::io::stdin()
+        out.env
+            .stdin
             .read_to_end(&mut buf)
             .map_err(|e| input!("cannot read {what} from stdin: {e}"))?;
         Ok(buf)
@@ -83,7 +84,7 @@ fn run_new(args: &TokenNewArgs, out: &mut Out) -> Result<u8, Failure> {
     let configured = opts.signature_algorithm.as_deref().unwrap_or("");
 
     let (alg, key) = if let Some(pem_path) = &args.private_key {
-        let pem = read_input(pem_path, "the private key")?;
+        let pem = read_input(out, pem_path, "the private key")?;
         let key = EncodingKey::from_rsa_pem(&pem).map_err(|e| {
             input!(
                 "{} is not an RSA private key in PEM form: {e}",
@@ -110,7 +111,7 @@ fn run_new(args: &TokenNewArgs, out: &mut Out) -> Result<u8, Failure> {
     } else {
         let secret = match &args.app_secret_file {
             Some(path) => {
-                let bytes = read_input(path, "the app secret")?;
+                let bytes = read_input(out, path, "the app secret")?;
                 let text = String::from_utf8(bytes)
                     .map_err(|_| input!("the app secret in {} is not UTF-8", path.display()))?;
                 let text = text
@@ -177,9 +178,9 @@ fn run_new(args: &TokenNewArgs, out: &mut Out) -> Result<u8, Failure> {
 }
 
 /// The token from the argument or stdin, trimmed; the `jwt=` parameter of a pasted meeting URL.
-fn token_text(args: &TokenVerifyArgs) -> Result<Option<String>, Failure> {
+fn token_text(args: &TokenVerifyArgs, out: &mut Out) -> Result<Option<String>, Failure> {
     let raw = if args.token == "-" {
-        let bytes = read_input(Path::new("-"), "the token")?;
+        let bytes = read_input(out, Path::new("-"), "the token")?;
         String::from_utf8(bytes).map_err(|_| input!("the token on stdin is not UTF-8"))?
     } else {
         args.token.clone()
@@ -253,10 +254,10 @@ fn run_verify(args: &TokenVerifyArgs, out: &mut Out) -> Result<u8, Failure> {
     if let Some(why) = opts.not_loadable() {
         return Err(input!("{why}"));
     }
-    let token = token_text(args)?;
+    let token = token_text(args, out)?;
 
     let public_key = match &args.public_key {
-        Some(path) => Some(read_input(path, "the public key")?),
+        Some(path) => Some(read_input(out, path, "the public key")?),
         None => None,
     };
     let alg = opts.signature_algorithm.as_deref().unwrap_or_default();

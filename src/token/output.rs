@@ -1,27 +1,33 @@
-//! Where `token` prints, until the project's `report`/`system::Env` layer takes over.
-//!
-//! Every line goes through [`Out`], so switching to the shared output layer is a change of this
-//! file only. A closed pipe (`jitsi-tokens token new | head -1`) ends output quietly instead of
+//! Where `token` prints: the process environment's stdout and stderr ([`crate::system::Env`]),
+//! so tests can run it in-process. A closed pipe (`jitsi-tokens token new | head -1`) ends output quietly instead of
 //! panicking; other write errors are ignored for the same reason (there is nowhere to report
 //! them).
 
 use std::io::Write;
 
 use super::verify::Report;
+use crate::system::Env;
 
-/// stdout for results, stderr for messages about them.
-#[derive(Default)]
-pub struct Out {
+/// stdout for results, stderr for messages about them; stdin for `-` arguments.
+pub struct Out<'a> {
+    pub env: &'a mut Env,
     stdout_closed: bool,
 }
 
-impl Out {
+impl<'a> Out<'a> {
+    pub fn new(env: &'a mut Env) -> Self {
+        Out {
+            env,
+            stdout_closed: false,
+        }
+    }
+
     /// One line of the result on stdout.
     pub fn line(&mut self, text: &str) {
         if self.stdout_closed {
             return;
         }
-        let mut stdout = std::io::stdout().lock();
+        let stdout = &mut self.env.stdout;
         if writeln!(stdout, "{text}")
             .and_then(|_| stdout.flush())
             .is_err()
@@ -32,8 +38,7 @@ impl Out {
 
     /// One line for the person on stderr (never the secret).
     pub fn note(&mut self, text: &str) {
-        let mut stderr = std::io::stderr().lock();
-        let _ = writeln!(stderr, "{text}");
+        let _ = writeln!(self.env.stderr, "{text}");
     }
 }
 

@@ -36,6 +36,9 @@ var config = {
     // Enables the lobby, so guests wait until a moderator lets them in.
     // enableLobby: true,
 
+    // Start every participant with audio only (no video).
+    // startAudioOnly: false,
+
     p2p: {
         enabled: true,
         stunServers: [

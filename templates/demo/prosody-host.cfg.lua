@@ -45,6 +45,7 @@ VirtualHost "{{ host }}"
     lobby_muc = "lobby.{{ host }}"
     breakout_rooms_muc = "breakout.{{ host }}"
     main_muc = "conference.{{ host }}"
+    -- muc_lobby_whitelist = { "recorder.{{ host }}" } -- Here a recorder (jibri) may skip the lobby
 
 Component "conference.{{ host }}" "muc"
     restrict_room_creation = true

@@ -33,6 +33,7 @@ pub fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
+pub mod case;
 pub mod oracles;
 
 use std::path::Path;
@@ -101,19 +102,7 @@ pub fn read(root: &Path, rel: &str) -> String {
 
 /// The project's own stock Debian files for `host` (the demo templates), under `root`.
 pub fn write_stock(root: &Path, host: &str) {
-    let ctx = jitsi_tokens::templates::context(&[
-        ("host", host),
-        ("turn_secret", "turn-secret"),
-        ("focus_password", "focus-password"),
-    ]);
-    let render = |t: &str| jitsi_tokens::templates::render_file(t, &ctx);
-    write(
-        root,
-        &prosody_rel(host),
-        &render("demo/prosody-host.cfg.lua"),
-    );
-    write(root, &meet_rel(host), &render("demo/config.js"));
-    write(root, JICOFO, &render("demo/jicofo.conf"));
+    jitsi_tokens::demo::write_stock(root, host).expect("stock files written");
 }
 
 pub fn prosody_rel(host: &str) -> String {

@@ -7,6 +7,7 @@ package.cpath = "/usr/lib/prosody/?.so;" .. package.cpath
 
 local configmanager = require "core.configmanager"
 local json = require "util.json"
+local lfs = require "lfs"
 
 -- Settings are plain values and tables of strings; functions and userdata cannot be encoded.
 local function plain(v)
@@ -22,8 +23,14 @@ local function plain(v)
 end
 
 assert(arg[1], "usage: prosody_config.lua FILE...")
+local start = lfs.currentdir()
 for _, path in ipairs(arg) do
-	local ok, level, err = configmanager.load(path)
+	-- Prosody 0.12 looks a file up again by Lua's short_src (cut at 60 characters) to report a
+	-- duplicated option, and fails on a long path: load it by its base name, from its directory.
+	local dir, base = path:match("^(.*)/([^/]*)$")
+	if dir then assert(lfs.chdir(dir ~= "" and dir or "/")) else base = path end
+	local ok, level, err = configmanager.load(base)
+	assert(lfs.chdir(start))
 	if not ok then
 		print(json.encode({ ok = false, error = tostring(level) .. ": " .. tostring(err) }))
 	else
