@@ -855,3 +855,26 @@ fn sarif_validates_against_the_official_schema() {
         assert_eq!(rules[index]["id"], r["ruleId"]);
     }
 }
+
+/// README.md's rule table says what the code says: every rule, its name, severity and fix.
+#[test]
+fn the_readme_lists_every_rule_as_the_code_defines_it() {
+    let readme =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    for rule in jitsi_tokens::rules::RULES {
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with(&format!("| {} | {}", rule.code, rule.name)))
+            .unwrap_or_else(|| panic!("README.md has no row for {} {}", rule.code, rule.name));
+        let fixed = rule.fix == jitsi_tokens::rules::Fix::Install;
+        assert!(
+            row.ends_with(&format!(
+                "| {} | {} |",
+                rule.severity.as_str(),
+                if fixed { "yes" } else { "no" }
+            )),
+            "README.md row out of date: {row}"
+        );
+    }
+}
