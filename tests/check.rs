@@ -878,3 +878,158 @@ fn the_readme_lists_every_rule_as_the_code_defines_it() {
         );
     }
 }
+
+/// The HOCON layer's case files, whose first line says what Typesafe Config makes of them
+/// (tests/hocon.rs holds them to Typesafe itself): a file Typesafe rejects gets JT003 on the
+/// line Typesafe names, a file it accepts never does, and JT301 fires exactly where
+/// `jicofo.authentication.enabled` is true, in whichever HOCON form.
+#[test]
+fn jicofo_findings_agree_with_typesafe_on_every_hocon_case() {
+    let root = common::fixtures().join("hocon");
+    let mut files = Vec::new();
+    for dir in ["cases", "errors"] {
+        files.extend(
+            files_below(&root.join(dir))
+                .into_iter()
+                .filter(|f| f.extension().is_some_and(|e| e == "conf")),
+        );
+    }
+    assert!(files.len() >= 100, "{} files", files.len());
+    let mut args = vec!["check", "--format", "json"];
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    args.extend(names.iter().map(String::as_str));
+    let out = run_in(&root, &args);
+    let json = json_of(&out);
+    assert_eq!(json["files_checked"], files.len());
+    let mut failures = Vec::new();
+    for (file, name) in files.iter().zip(&names) {
+        let first = std::fs::read_to_string(file).unwrap();
+        let first = first.lines().next().unwrap_or_default();
+        let found: Vec<(String, u64)> = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["path"] == name.as_str())
+            .map(|f| {
+                (
+                    f["code"].as_str().unwrap().to_string(),
+                    f["line"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        let syntax: Vec<u64> = found
+            .iter()
+            .filter(|f| f.0 == "JT003")
+            .map(|f| f.1)
+            .collect();
+        let enabled = found.iter().any(|f| f.0 == "JT301");
+        let ok = if let Some(line) = first.strip_prefix("# expect error: ") {
+            syntax == [line.trim().parse::<u64>().unwrap()]
+        } else if let Some(value) = first.strip_prefix("# expect jicofo.authentication.enabled: ") {
+            syntax.is_empty() && enabled == (value.trim() == "true")
+        } else {
+            syntax.is_empty()
+        };
+        if !ok {
+            failures.push(format!("{name}: {first:?} but found {found:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Lua and JavaScript snippets, valid and not, judged by the real programs: `luac5.4 -p` (the
+/// Lua Prosody runs its configuration with) and `node --check` on config.js as nginx serves it
+/// (each SSI directive replaced by its default). JT001/JT002 fire exactly where they refuse.
+#[test]
+fn lua_and_javascript_syntax_findings_agree_with_luac_and_node() {
+    let lua = [
+        "VirtualHost \"a\"\n  app_id = [[x]]\n",
+        "s = [==[ ]] ]=] still ]==]\n--[[ c\n]] --[==[ ]] ]==] x = 1\n",
+        "x = { a = 1; b = 2, [\"c\"] = 3, 4 }\n",
+        "local y <const> = 5 // 2\ngoto done\n::done::\n",
+        "x = \"\\u{48}\\z\n   i\\65\"\n",
+        "x = [[unclosed\n",
+        "x = \"open\n",
+        "VirtualHost \"a\"\n  app_id = = \"x\"\n",
+        "--[==[ unclosed comment ]]\nx = 1\n",
+        "x = { \"a\" \"b\" }\n",
+        "x = 0x1p4 + 1e3 + 0xA\n",
+        "function f() return end end\n",
+    ];
+    let js = [
+        "var config = { hosts: { domain: 'a' } };\n",
+        "var config = {};\nconfig.hosts = { domain: '<!--# echo var=\"d\" default=\"a\" -->' };\n",
+        "var x = '<!--# echo var=\"subdir\" default=\"\" -->';\nvar config = { x };\n",
+        "var config = { a: `t${1}`, b: /re/g, c: a => a ?? 1, ...{} };\n",
+        "var config = { hosts: { domain: 'a' } ;\n",
+        "var config = { a: 1 b: 2 };\n",
+        // Not here: early errors oxc leaves to semantic analysis (`let let = 1;`), which
+        // config.js files do not make.
+        "var config = { a: 1 };;\n})\n",
+        "var config = { 'a': 1, };\n// trailing comment",
+        "var config = { a: 1 }\n/* unclosed",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = vec!["check".to_string(), "--format".into(), "json".into()];
+    let mut expected = Vec::new();
+    for (i, src) in lua.iter().enumerate() {
+        let name = format!("l{i}.cfg.lua");
+        write(dir.path(), &name, src);
+        let ok = std::process::Command::new("luac5.4")
+            .args(["-p", "-o", "/dev/null"])
+            .arg(dir.path().join(&name))
+            .output()
+            .expect("luac5.4 is missing; install it: apt-get install -y lua5.4")
+            .status
+            .success();
+        expected.push((name.clone(), "JT001", !ok));
+        args.push(name);
+    }
+    for (i, src) in js.iter().enumerate() {
+        let name = format!("j{i}-config.js");
+        write(dir.path(), &name, src);
+        let served = regex_free_ssi(src);
+        write(dir.path(), &format!("served-{i}.js"), &served);
+        let ok = std::process::Command::new("node")
+            .arg("--check")
+            .arg(dir.path().join(format!("served-{i}.js")))
+            .output()
+            .expect("node is missing; install it: apt-get install -y nodejs")
+            .status
+            .success();
+        expected.push((name.clone(), "JT002", !ok));
+        args.push(name);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let json = json_of(&run_in(dir.path(), &args));
+    let findings = json["findings"].as_array().unwrap();
+    for (name, code, refused) in expected {
+        let found = findings
+            .iter()
+            .any(|f| f["path"] == name.as_str() && f["code"] == code);
+        assert_eq!(
+            found, refused,
+            "{name}: real program refuses: {refused}, {code}: {found}"
+        );
+    }
+}
+
+/// `<!--# echo var="x" default="y" -->` replaced by `y`, as nginx serves it when x is unset.
+fn regex_free_ssi(src: &str) -> String {
+    let mut out = String::new();
+    let mut rest = src;
+    while let Some(i) = rest.find("<!--#") {
+        out.push_str(&rest[..i]);
+        let end = rest[i..].find("-->").map_or(rest.len(), |j| i + j + 3);
+        let directive = &rest[i..end];
+        let default = directive
+            .split("default=\"")
+            .nth(1)
+            .and_then(|d| d.split('"').next())
+            .unwrap_or("");
+        out.push_str(default);
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}

@@ -76,7 +76,7 @@ impl Finding {
         let line_chars = source_line.chars().count();
         let width = match end {
             Some((end_line, end_column)) if end_line == line => end_column.saturating_sub(column),
-            Some(_) => line_chars.saturating_sub(column - 1),
+            Some(_) => line_chars.saturating_sub(column.saturating_sub(1)),
             None => 1,
         }
         .max(1);

@@ -65,11 +65,15 @@ pub fn human(report: &Report, color: bool) -> String {
         let gutter = f.line.to_string().len();
         let pad = " ".repeat(gutter);
         let bar = st.paint("1;34", "|");
-        let before: String = f.source_line.chars().take(f.column - 1).collect();
+        let before: String = f
+            .source_line
+            .chars()
+            .take(f.column.saturating_sub(1))
+            .collect();
         let marked: String = f
             .source_line
             .chars()
-            .skip(f.column - 1)
+            .skip(f.column.saturating_sub(1))
             .take(f.width)
             .collect();
         let carets = "^".repeat(untab(&marked).chars().count().max(1));
