@@ -1033,3 +1033,53 @@ fn regex_free_ssi(src: &str) -> String {
     out.push_str(rest);
     out
 }
+
+/// check and install agree (one source of truth): on every rule's case, what a rule says
+/// `install` fixes is gone after `install`, and leaves nothing else behind; what it says
+/// needs a person either stops install (exit 2, nothing written) or is still reported.
+#[test]
+fn install_fixes_exactly_what_the_rules_say_it_fixes() {
+    use jitsi_tokens::rules::{Fix, find};
+    let rules_dir = check_fixtures().join("rules");
+    let mut failures = Vec::new();
+    for entry in std::fs::read_dir(&rules_dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        let Some(code) = name.strip_suffix(".case") else {
+            continue;
+        };
+        let rule = find(code).unwrap();
+        let tree = case_tree(&format!("rules/{code}"));
+        let root = tree.path();
+        let before = std::fs::read_to_string(root.join(common::prosody_rel(HOST))).unwrap();
+        let out = run_in(
+            root,
+            &[
+                "install",
+                "--root",
+                root.to_str().unwrap(),
+                "--app-id",
+                "fixture_app",
+                "--generate-secret",
+                "--no-restart",
+                "--non-interactive",
+            ],
+        );
+        let (found, _, _) = findings_in(root, &[]);
+        let still = found.iter().any(|f| f.2 == code);
+        match (rule.fix, out.status.code()) {
+            (Fix::Install, Some(0)) if found.is_empty() => {}
+            (Fix::Manual, Some(2)) => {
+                let after = std::fs::read_to_string(root.join(common::prosody_rel(HOST))).unwrap();
+                if after != before {
+                    failures.push(format!("{code}: install exited 2 but wrote"));
+                }
+            }
+            (Fix::Manual, Some(0)) if still => {}
+            (fix, status) => failures.push(format!(
+                "{code} ({fix:?}): install exited {status:?}, then check found {found:?}\n{}",
+                common::stderr(&out)
+            )),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -1,6 +1,6 @@
 //! JT301 `jicofo-authentication-enabled`: jicofo's own authentication is on.
 
-use super::{At, Context, Diagnostic, FileKind, Fix, Rule, Severity, shown};
+use super::{Context, Diagnostic, Fix, Rule, Severity, jicofo_field};
 use crate::jitsi::requirements::{self as req, JicofoState};
 
 pub const RULE: Rule = Rule {
@@ -55,7 +55,6 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let JicofoState::Enabled(field) = req::assess_jicofo(doc) else {
         return;
     };
-    let path = req::JICOFO_AUTH_ENABLED.join(".");
     let via = if field
         .path
         .iter()
@@ -66,14 +65,13 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     } else {
         format!(" (through {})", field.path.join("."))
     };
-    out.push(Diagnostic::new(
+    out.push(jicofo_field(
         &RULE,
-        FileKind::Jicofo,
-        At::Span(field.value.span.clone()),
-        format!(
-            "{path} is {}{via}: jicofo's own authentication must stay disabled under token authentication",
-            shown(doc.source(), &field.value.span)
+        doc,
+        field,
+        &format!(
+            "{via}: jicofo's own authentication must stay disabled under token authentication"
         ),
-        format!("set {path} = false; `jitsi-tokens install` does this"),
+        "; `jitsi-tokens install` does this",
     ));
 }

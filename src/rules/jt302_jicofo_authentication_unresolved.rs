@@ -1,8 +1,7 @@
 //! JT302 `jicofo-authentication-unresolved`: whether jicofo authenticates is only known at run
 //! time.
 
-use super::{At, Context, Diagnostic, FileKind, Fix, Rule, Severity, shown};
-use crate::document::hocon;
+use super::{Context, Diagnostic, Fix, Rule, Severity, jicofo_field};
 use crate::jitsi::requirements::{self as req, JicofoState};
 
 pub const RULE: Rule = Rule {
@@ -12,10 +11,10 @@ pub const RULE: Rule = Rule {
     summary: "jicofo.authentication.enabled is set to a value known only at run time",
     fix: Fix::Install,
     doc: r#"## What it does
-Warns when `jicofo.authentication.enabled` is a substitution the file does not resolve
-(`${JICOFO_ENABLE_AUTH}` or `${?JICOFO_ENABLE_AUTH}`, which Typesafe Config looks up in the
-environment when jicofo starts), a concatenation, or a value Typesafe Config cannot read as a
-boolean.
+Warns when `jicofo.authentication.enabled` is a required substitution the file does not
+resolve (`${JICOFO_ENABLE_AUTH}`, which Typesafe Config looks up in the environment when jicofo
+starts), a concatenation, or a value Typesafe Config cannot read as a boolean. (An optional
+`${?X}` is JT304's.)
 
 ## Why is this bad?
 Whether jicofo's own authentication is on then depends on the environment of the service (or
@@ -24,7 +23,7 @@ that only says so at run time cannot be checked, and one changed environment var
 
 ## Example
 ```hocon
-jicofo.authentication.enabled = ${?JICOFO_ENABLE_AUTH}
+jicofo.authentication.enabled = ${JICOFO_ENABLE_AUTH}
 ```
 
 Use instead:
@@ -41,36 +40,14 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let Some(doc) = cx.jicofo else {
         return;
     };
-    let field = match req::assess_jicofo(doc) {
-        JicofoState::Unknown(field) => field,
-        JicofoState::Enabled(_) => return,
-        // `${?X}` naming nothing in the file counts as unset, but the environment may set it.
-        JicofoState::Disabled => match doc.fields().iter().rev().find(|f| {
-            f.path
-                .iter()
-                .map(String::as_str)
-                .eq(req::JICOFO_AUTH_ENABLED.iter().copied())
-        }) {
-            Some(last)
-                if matches!(
-                    last.value.kind,
-                    hocon::ValueKind::Substitution { optional: true, .. }
-                ) && doc.effective(req::JICOFO_AUTH_ENABLED) != Some(last) =>
-            {
-                last
-            }
-            _ => return,
-        },
+    let JicofoState::Unknown(field) = req::assess_jicofo(doc) else {
+        return;
     };
-    let path = req::JICOFO_AUTH_ENABLED.join(".");
-    out.push(Diagnostic::new(
+    out.push(jicofo_field(
         &RULE,
-        FileKind::Jicofo,
-        At::Span(field.value.span.clone()),
-        format!(
-            "{path} is {}, known only when jicofo starts; token authentication needs it false",
-            shown(doc.source(), &field.value.span)
-        ),
-        format!("write {path} = false; `jitsi-tokens install` does this"),
+        doc,
+        field,
+        ", known only when jicofo starts; token authentication needs it false",
+        "; `jitsi-tokens install` does this",
     ));
 }

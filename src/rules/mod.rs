@@ -56,6 +56,7 @@ pub mod jt204_muc_domain_without_component;
 pub mod jt301_jicofo_authentication_enabled;
 pub mod jt302_jicofo_authentication_unresolved;
 pub mod jt303_legacy_jicofo_auth_url;
+pub mod jt304_jicofo_authentication_from_environment;
 pub mod jt401_secret_file_world_readable;
 pub mod jt402_host_file_not_enabled;
 
@@ -219,6 +220,7 @@ pub const RULES: &[&Rule] = &[
     &jt301_jicofo_authentication_enabled::RULE,
     &jt302_jicofo_authentication_unresolved::RULE,
     &jt303_legacy_jicofo_auth_url::RULE,
+    &jt304_jicofo_authentication_from_environment::RULE,
     &jt401_secret_file_world_readable::RULE,
     &jt402_host_file_not_enabled::RULE,
 ];
@@ -251,6 +253,7 @@ const CHECKS: &[Check] = &[
     jt301_jicofo_authentication_enabled::check,
     jt302_jicofo_authentication_unresolved::check,
     jt303_legacy_jicofo_auth_url::check,
+    jt304_jicofo_authentication_from_environment::check,
     jt401_secret_file_world_readable::check,
     jt402_host_file_not_enabled::check,
 ];
@@ -424,6 +427,25 @@ pub(crate) fn module_rule(cx: &Context, rule: &'static Rule, out: &mut Vec<Diagn
             requirement.module
         ),
     ));
+}
+
+/// A finding on the field that sets `jicofo.authentication.enabled`: `why` follows
+/// "jicofo.authentication.enabled is VALUE", `help` follows "write ... = false".
+pub(crate) fn jicofo_field(
+    rule: &'static Rule,
+    doc: &hocon::Document,
+    field: &hocon::Field,
+    why: &str,
+    help: &str,
+) -> Diagnostic {
+    let path = req::JICOFO_AUTH_ENABLED.join(".");
+    Diagnostic::new(
+        rule,
+        FileKind::Jicofo,
+        At::Span(field.value.span.clone()),
+        format!("{path} is {}{why}", shown(doc.source(), &field.value.span)),
+        format!("write {path} = false{help}"),
+    )
 }
 
 #[cfg(test)]
