@@ -290,6 +290,9 @@ pub enum JicofoState<'a> {
     Enabled(&'a hocon::Field),
     /// Set to something whose value is only known at run time (a substitution).
     Unknown(&'a hocon::Field),
+    /// Set to something Typesafe Config cannot read as a boolean (`TRUE`, a number...): jicofo
+    /// would refuse to start, but its authentication is not on. Install leaves it alone.
+    Unreadable(&'a hocon::Field),
 }
 
 impl Want {
@@ -464,18 +467,26 @@ pub fn assess_anonymous_domain<'a>(meet: &'a MeetConfig, blocks: &Blocks) -> Ano
 }
 
 pub fn assess_jicofo(doc: &hocon::Document) -> JicofoState<'_> {
-    match doc.effective(JICOFO_AUTH_ENABLED) {
-        None => JicofoState::Disabled,
-        Some(field) => match (&field.value.kind, field.value.as_bool()) {
-            (_, Some(true)) => JicofoState::Enabled(field),
-            (_, Some(false)) => JicofoState::Disabled,
-            (hocon::ValueKind::Substitution { .. } | hocon::ValueKind::Concatenation, None) => {
-                JicofoState::Unknown(field)
-            }
-            // Typesafe Config would refuse to read anything else as a boolean; jicofo would
-            // not start. Treat it as unknown so install writes a definite `false`.
-            (_, None) => JicofoState::Unknown(field),
-        },
+    let Some(field) = doc.effective(JICOFO_AUTH_ENABLED) else {
+        return JicofoState::Disabled;
+    };
+    // A concatenation of literals reads as its joined text (`"tr""ue"` is true).
+    let as_bool = field.value.as_bool().or_else(|| {
+        doc.string_value(&field.value)
+            .and_then(|text| match text.as_str() {
+                "true" | "yes" | "on" => Some(true),
+                "false" | "no" | "off" => Some(false),
+                _ => None,
+            })
+    });
+    match (as_bool, &field.value.kind) {
+        (Some(true), _) => JicofoState::Enabled(field),
+        (Some(false), _) => JicofoState::Disabled,
+        (None, hocon::ValueKind::Substitution { .. }) => JicofoState::Unknown(field),
+        (None, hocon::ValueKind::Concatenation) if doc.string_value(&field.value).is_none() => {
+            JicofoState::Unknown(field)
+        }
+        (None, _) => JicofoState::Unreadable(field),
     }
 }
 
