@@ -13,13 +13,13 @@ pub const RULE: Rule = Rule {
     doc: r#"## What it does
 Warns when `jicofo.authentication.enabled` is a required substitution the file does not
 resolve (`${JICOFO_ENABLE_AUTH}`, which Typesafe Config looks up in the environment when jicofo
-starts), a concatenation, or a value Typesafe Config cannot read as a boolean. (An optional
-`${?X}` is JT304's.)
+starts), or a concatenation holding one. (An optional `${?X}` is JT304's; a value that is no
+boolean at all, JT305's.)
 
 ## Why is this bad?
-Whether jicofo's own authentication is on then depends on the environment of the service (or
-jicofo refuses to start, for a non-boolean). Token authentication needs it off; a configuration
-that only says so at run time cannot be checked, and one changed environment variable breaks it.
+Whether jicofo's own authentication is on then depends on the environment of the service.
+Token authentication needs it off; a configuration that only says so at run time cannot be
+checked, and one changed environment variable breaks it.
 
 ## Example
 ```hocon

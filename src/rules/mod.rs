@@ -57,6 +57,7 @@ pub mod jt301_jicofo_authentication_enabled;
 pub mod jt302_jicofo_authentication_unresolved;
 pub mod jt303_legacy_jicofo_auth_url;
 pub mod jt304_jicofo_authentication_from_environment;
+pub mod jt305_jicofo_authentication_unreadable;
 pub mod jt401_secret_file_world_readable;
 pub mod jt402_host_file_not_enabled;
 
@@ -221,6 +222,7 @@ pub const RULES: &[&Rule] = &[
     &jt302_jicofo_authentication_unresolved::RULE,
     &jt303_legacy_jicofo_auth_url::RULE,
     &jt304_jicofo_authentication_from_environment::RULE,
+    &jt305_jicofo_authentication_unreadable::RULE,
     &jt401_secret_file_world_readable::RULE,
     &jt402_host_file_not_enabled::RULE,
 ];
@@ -254,6 +256,7 @@ const CHECKS: &[Check] = &[
     jt302_jicofo_authentication_unresolved::check,
     jt303_legacy_jicofo_auth_url::check,
     jt304_jicofo_authentication_from_environment::check,
+    jt305_jicofo_authentication_unreadable::check,
     jt401_secret_file_world_readable::check,
     jt402_host_file_not_enabled::check,
 ];
