@@ -206,15 +206,5 @@ pub fn uninstall(
         out.push_str("  dry run: nothing was written and nothing restarted.\n");
         return;
     }
-    if let Some(dir) = &applied.backup_dir {
-        out.push_str(&format!(
-            "  backups of the previous files: {}\n",
-            dir.display()
-        ));
-    }
-    if !applied.restarted.is_empty() {
-        out.push_str(&format!("  restarted: {}\n", applied.restarted.join(", ")));
-    } else if let Some(reason) = &applied.restart_skipped {
-        out.push_str(&format!("  services not restarted: {reason}.\n"));
-    }
+    applied_tail(out, applied);
 }
