@@ -313,7 +313,7 @@ fn resolve_inputs(
         },
     };
     secret::validate_printable("app_secret", &app_secret).map_err(|e| crate::input!("{e}"))?;
-    if app_secret.chars().count() < 32 && generated.is_none() {
+    if app_secret.chars().count() < req::MIN_SECRET_CHARS && generated.is_none() {
         notes.push(
             "the app_secret is shorter than 32 characters; a longer random secret resists guessing \
              (--generate-secret makes one)"

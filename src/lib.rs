@@ -7,6 +7,7 @@
 //! - [`plan`]: desired state + documents -> per-file patches -> unified diff;
 //! - [`apply`]: lock, back up, write atomically, validate, restart, roll back;
 //! - [`system`]: the root prefix, files, locks and services, behind small interfaces;
+//! - [`check`] and [`rules`]: the linter, judging with the same requirements;
 //! - [`report`]: the only place that prints.
 
 pub mod apply;
@@ -21,6 +22,7 @@ pub mod jitsi;
 pub mod plan;
 pub mod prompt;
 pub mod report;
+pub mod rules;
 pub mod secret;
 pub mod settings;
 pub mod state;

@@ -707,32 +707,72 @@ fn plan_meet(
 }
 
 fn plan_jicofo(doc: &hocon::Document) -> (Patch, Vec<Change>) {
-    match req::assess_jicofo(doc) {
-        JicofoState::Disabled => (Patch::new(), Vec::new()),
-        JicofoState::Enabled(field) | JicofoState::Unknown(field) => {
-            let old = doc.source()[field.value.span.clone()].to_string();
-            let new = templates::render(
-                "jicofo/authentication-disabled.conf",
-                &tera::Context::new(),
-                "\n",
-            );
-            let patch = doc.replace_value(field, &new);
-            let change = Change {
-                summary: format!(
-                    "jicofo.authentication.enabled = {new} (was {old}; token authentication needs it off)"
-                ),
-                record: Record {
-                    file: Role::Jicofo,
-                    kind: RecordKind::JicofoAuthentication,
-                    block: None,
-                    key: req::JICOFO_AUTH_ENABLED.join("."),
-                    before: Before::Value(old),
-                    after: new.clone(),
-                },
-            };
-            (patch, vec![change])
-        }
+    let field = match req::assess_jicofo(doc) {
+        JicofoState::Disabled | JicofoState::Unreadable(_) => return (Patch::new(), Vec::new()),
+        JicofoState::Enabled(field) | JicofoState::Unknown(field) => field,
+    };
+    let key = req::JICOFO_AUTH_ENABLED.join(".");
+    let record = |before: Before, after: &str| Record {
+        file: Role::Jicofo,
+        kind: RecordKind::JicofoAuthentication,
+        block: None,
+        key: key.clone(),
+        before,
+        after: after.to_string(),
+    };
+    let old = doc.source()[field.value.span.clone()].to_string();
+    if field
+        .path
+        .iter()
+        .map(String::as_str)
+        .eq(req::JICOFO_AUTH_ENABLED.iter().copied())
+    {
+        // The switch itself says "on": turn that value off.
+        let new = templates::render(
+            "jicofo/authentication-disabled.conf",
+            &tera::Context::new(),
+            "\n",
+        );
+        let change = Change {
+            summary: format!("{key} = {new} (was {old}; token authentication needs it off)"),
+            record: record(Before::Value(old), &new),
+        };
+        return (doc.replace_value(field, &new), vec![change]);
     }
+    // The value comes from elsewhere (a substitution): leave that alone and override the switch
+    // at the end of the file, where a later assignment wins.
+    let eol = text::eol(doc.source());
+    let block = templates::render(
+        "jicofo/authentication-override.conf",
+        &tera::Context::new(),
+        eol,
+    );
+    let src = doc.source();
+    let inserted = if src.is_empty() || src.ends_with('\n') {
+        format!("{block}{eol}")
+    } else {
+        format!("{eol}{block}")
+    };
+    let mut patch = Patch::new();
+    // A braced root document takes the line inside its closing brace.
+    let at = match src.trim_end().strip_suffix('}') {
+        Some(rest) if hocon::parse(&format!("{src}{inserted}")).is_err() => rest.len(),
+        _ => src.len(),
+    };
+    let inserted = if at == src.len() {
+        inserted
+    } else {
+        format!("{block}{eol}")
+    };
+    patch.insert(at, inserted.as_str());
+    let change = Change {
+        summary: format!(
+            "{key} = false (added at the end; it was {old} through {}; token authentication needs it off)",
+            field.path.join(".")
+        ),
+        record: record(Before::Absent, &inserted),
+    };
+    (patch, vec![change])
 }
 
 /// Every requirement `parsed` does not meet for `inputs`, as sentences: empty means valid.
@@ -771,7 +811,10 @@ pub fn unmet(host: &str, parsed: &Parsed, inputs: &Inputs) -> Vec<String> {
             blocks.guest
         ));
     }
-    if !matches!(req::assess_jicofo(&parsed.jicofo), JicofoState::Disabled) {
+    if matches!(
+        req::assess_jicofo(&parsed.jicofo),
+        JicofoState::Enabled(_) | JicofoState::Unknown(_)
+    ) {
         out.push("jicofo.conf: jicofo.authentication.enabled is not false".to_string());
     }
     out

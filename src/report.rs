@@ -17,6 +17,17 @@ pub fn error(failure: &Failure) {
     let _ = writeln!(std::io::stderr(), "error: {failure}");
 }
 
+/// `check`'s rendered report (or rule documentation) on stdout.
+pub fn check(env: &mut Env, text: &str) {
+    let _ = env.stdout.write_all(text.as_bytes());
+    let _ = env.stdout.flush();
+}
+
+/// A path `check` could not read, on stderr.
+pub fn check_error(env: &mut Env, message: &str) {
+    let _ = writeln!(env.stderr, "error: {message}");
+}
+
 pub fn install(env: &mut Env, outcome: &InstallOutcome, format: OutputFormat) {
     let text = match format {
         OutputFormat::Human => install_human(outcome),
@@ -195,15 +206,5 @@ pub fn uninstall(
         out.push_str("  dry run: nothing was written and nothing restarted.\n");
         return;
     }
-    if let Some(dir) = &applied.backup_dir {
-        out.push_str(&format!(
-            "  backups of the previous files: {}\n",
-            dir.display()
-        ));
-    }
-    if !applied.restarted.is_empty() {
-        out.push_str(&format!("  restarted: {}\n", applied.restarted.join(", ")));
-    } else if let Some(reason) = &applied.restart_skipped {
-        out.push_str(&format!("  services not restarted: {reason}.\n"));
-    }
+    applied_tail(out, applied);
 }

@@ -34,6 +34,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/jicofo/authentication-disabled.conf"),
     ),
     (
+        "jicofo/authentication-override.conf",
+        include_str!("../templates/jicofo/authentication-override.conf"),
+    ),
+    (
         "demo/prosody-host.cfg.lua",
         include_str!("../templates/demo/prosody-host.cfg.lua"),
     ),

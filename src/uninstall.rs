@@ -333,6 +333,17 @@ pub fn plan_uninstall(state: &State, parsed: &Parsed, names: &Names) -> Result<R
                     &mut keep,
                 );
             }
+            (Role::Jicofo, RecordKind::JicofoAuthentication) if r.before == Before::Absent => {
+                let src = parsed.jicofo.source();
+                match src.matches(r.after.as_str()).count() {
+                    1 => {
+                        let at = src.find(r.after.as_str()).expect("found once");
+                        patches[2].replace(at..at + r.after.len(), "");
+                        changes[2].push(done(r, &format!("removed the {} override", r.key)));
+                    }
+                    _ => keep(r, "the override changed since install"),
+                }
+            }
             (Role::Jicofo, RecordKind::JicofoAuthentication) => {
                 let doc = &parsed.jicofo;
                 match doc.effective(JICOFO_AUTH_ENABLED) {

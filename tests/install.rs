@@ -848,3 +848,83 @@ fn an_existing_guest_domain_of_the_admins_is_kept() {
         "visitors.meet.example.org"
     );
 }
+
+/// jicofo.conf with its authentication set in every HOCON form we know of (the HOCON layer's
+/// 91 cases): after install Typesafe Config never reads `true`, and a file that did not enable
+/// it is byte-identical. Uninstall then gives every file back.
+#[test]
+fn jicofo_authentication_in_every_hocon_form() {
+    let cases_dir = fixtures().join("hocon/cases");
+    let mut cases: Vec<_> = std::fs::read_dir(&cases_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "conf"))
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 60, "{} cases", cases.len());
+    let path: &[&str] = &["jicofo", "authentication", "enabled"];
+    let paths = [path];
+    let mut roots = Vec::new();
+    for case_file in &cases {
+        let case = Case::stock("meet.example.org");
+        let original = std::fs::read(case_file).unwrap();
+        std::fs::write(case.jicofo(), &original).unwrap();
+        let out = case.install(&["--no-restart"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}: {}",
+            case_file.display(),
+            stderr(&out)
+        );
+        roots.push((case, case_file, original));
+    }
+    let before: Vec<(&Path, &[&[&str]])> = roots
+        .iter()
+        .map(|(_, f, _)| (f.as_path(), &paths[..]))
+        .collect();
+    let before = oracles::hocon(&before);
+    let files: Vec<_> = roots.iter().map(|(c, _, _)| c.jicofo()).collect();
+    let after: Vec<(&Path, &[&[&str]])> = files.iter().map(|f| (f.as_path(), &paths[..])).collect();
+    let after = oracles::hocon(&after);
+    let mut changed = 0;
+    for (((case, file, original), b), a) in roots.iter().zip(&before).zip(&after) {
+        let name = file.display();
+        assert_eq!(a["parse"], "ok", "{name}: install broke the file: {a}");
+        let value = &a["values"][0];
+        // `bool` is what jicofo's getBoolean reads (also from "yes", on...).
+        assert_ne!(
+            value["bool"], true,
+            "{name}: still enabled after install: {a}"
+        );
+        let was_true = b["values"][0]["bool"] == true;
+        // A substitution Typesafe resolves from the environment when jicofo starts could turn
+        // authentication on: install pins it off (see JicofoState::Unknown).
+        let from_environment = b["resolve"] != "ok"
+            || matches!(
+                b["values"][0]["type"].as_str(),
+                Some("UNRESOLVED" | "ERROR")
+            );
+        let now = std::fs::read(case.jicofo()).unwrap();
+        if was_true || from_environment {
+            changed += 1;
+        } else {
+            assert_eq!(
+                &now, original,
+                "{name}: changed although jicofo auth was not enabled"
+            );
+        }
+        let root = case.root_str();
+        let out = run(&["uninstall", "--root", &root, "--no-restart"], "");
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
+        assert_eq!(
+            &std::fs::read(case.jicofo()).unwrap(),
+            original,
+            "{name}: uninstall"
+        );
+    }
+    assert!(
+        changed >= 20,
+        "only {changed} cases enabled jicofo authentication"
+    );
+}

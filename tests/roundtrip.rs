@@ -38,6 +38,10 @@ fn assert_round_trip(path: &Path) -> bool {
     let Some(kind) = kind(path) else {
         return false;
     };
+    // Syntax-error cases are meant not to parse.
+    if path.components().any(|c| c.as_os_str() == "errors") {
+        return false;
+    }
     let src = std::fs::read_to_string(path).unwrap();
     let variants = [
         src.clone(),

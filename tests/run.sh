@@ -12,6 +12,8 @@ command -v node >/dev/null || need+=(nodejs)
 command -v java >/dev/null || need+=(default-jre-headless)
 [ -e /usr/share/java/typesafe-config.jar ] || need+=(libtypesafe-config-java)
 command -v script >/dev/null || need+=(bsdutils)
+command -v npm >/dev/null || need+=(npm) # check: fetches the SARIF schema (npm pack)
+command -v git >/dev/null || need+=(git)
 # The reliability harness (RELIABILITY.md): strace for tests/secrets.rs, GNU time for the peak
 # memory figures of tests/hostile.rs; mounts and namespaces (tests/full_disk.rs) need root.
 command -v strace >/dev/null || need+=(strace)
@@ -28,6 +30,11 @@ fi
 if ! python3 -c 'import jwt, cryptography' 2>/dev/null; then
   echo "tests/run.sh: installing PyJWT and cryptography from PyPI" >&2
   python3 -m pip install -q --disable-pip-version-check pyjwt cryptography
+fi
+# check: SARIF validated against the official schema; the hooks run by the real pre-commit.
+if ! python3 -c 'import jsonschema' 2>/dev/null || ! command -v pre-commit >/dev/null; then
+  echo "tests/run.sh: installing jsonschema and pre-commit from PyPI" >&2
+  python3 -m pip install -q --disable-pip-version-check jsonschema pre-commit
 fi
 
 cargo fmt --check

@@ -304,9 +304,17 @@ struct CommentCollector {
 impl Visitor for CommentCollector {
     fn visit_single_line_comment(&mut self, token: &Token) {
         if let TokenType::SingleLineComment { comment } = token.token_type() {
+            // full_moon ends a `--` comment at `\n` only; the `\r` of a CRLF line break belongs
+            // to the line break, not to the comment (replacing the comment must keep it).
+            let mut span = token_span(token);
+            let mut text = comment.to_string();
+            if text.ends_with('\r') {
+                text.pop();
+                span.end -= 1;
+            }
             self.comments.push(Comment {
-                span: token_span(token),
-                text: comment.to_string(),
+                span,
+                text,
                 long: false,
             });
         }
@@ -981,6 +989,13 @@ mod tests {
                 "{src}"
             );
         }
+    }
+
+    #[test]
+    fn a_crlf_line_break_is_not_part_of_a_comment() {
+        let doc = parse("a = 1 -- note\r\nb = 2\r\n").unwrap();
+        assert_eq!(doc.comments()[0].text, " note");
+        assert_eq!(&doc.source()[doc.comments()[0].span.clone()], "-- note");
     }
 
     #[test]

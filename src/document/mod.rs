@@ -13,6 +13,7 @@ pub mod error;
 pub mod hocon;
 pub mod js;
 pub mod lua;
+pub mod properties;
 pub mod text;
 
 pub use edit::{Edit, Patch};

@@ -72,7 +72,20 @@ impl MeetConfig {
 
     /// The string value of `config.hosts.KEY`, when it is a plain string.
     pub fn hosts_str(&self, key: &str) -> Option<&str> {
-        self.hosts_entry(key).and_then(|e| e.value().as_str())
+        self.hosts_entry(key)
+            .and_then(|e| self.plain_str(e.value()))
+    }
+
+    /// The text of a string literal, unless a server-side include directive sits inside it
+    /// (`'conference.<!--# echo var="subdomain" default="" -->meet.jitsi'`): what the browser
+    /// gets is only known once nginx serves the file.
+    pub fn plain_str<'a>(&self, value: &'a Value) -> Option<&'a str> {
+        let inside =
+            |r: &std::ops::Range<usize>| r.start < value.span.end && value.span.start < r.end;
+        if self.doc.ssi_directives().iter().any(inside) {
+            return None;
+        }
+        value.as_str()
     }
 
     /// A commented-out `// KEY: '...',` line inside the hosts literal (the stock template).
@@ -116,6 +129,17 @@ mod tests {
         assert_eq!(cfg.hosts_str("domain"), Some("b"));
         assert!(cfg.commented_hosts_property("anonymousdomain").is_some());
         assert!(cfg.commented_hosts_property("domain").is_none());
+    }
+
+    #[test]
+    fn a_string_with_a_server_side_include_is_not_plain() {
+        let cfg = MeetConfig::parse(
+            "var config = { hosts: { domain: 'a' } };\n\
+             config.hosts.muc = 'conference.<!--# echo var=\"subdomain\" default=\"\" -->a';\n",
+        )
+        .unwrap();
+        assert_eq!(cfg.hosts_str("domain"), Some("a"));
+        assert_eq!(cfg.hosts_str("muc"), None);
     }
 
     #[test]

@@ -11,7 +11,7 @@
 
 use crate::document::hocon;
 use crate::document::js::Comment as JsComment;
-use crate::document::lua::{Comment, Table};
+use crate::document::lua::{Comment, Table, TableItem};
 use crate::jitsi::meet::{HostsEntry, MeetConfig};
 use crate::jitsi::prosody::{ProsodyConfig, Setting, Target, table_has};
 use crate::secret::Secret;
@@ -49,6 +49,9 @@ pub struct SettingRule {
     /// Where a new line goes: after this option of the same block, else after the block's
     /// header line.
     pub after: Option<&'static str>,
+    /// The `check` rule that reports it unmet (`src/rules/`); `None` when check accepts any
+    /// value.
+    pub code: Option<&'static str>,
 }
 
 /// `module` must be in `block`'s `modules_enabled`.
@@ -56,6 +59,8 @@ pub struct SettingRule {
 pub struct ModuleRule {
     pub block: Block,
     pub module: &'static str,
+    /// The `check` rule that reports it missing (`src/rules/`).
+    pub code: &'static str,
 }
 
 /// Every option token authentication needs, in the order new lines are laid out.
@@ -65,36 +70,42 @@ pub const SETTINGS: &[SettingRule] = &[
         key: "authentication",
         want: Want::Str("token"),
         after: None,
+        code: Some("JT102"),
     },
     SettingRule {
         block: Block::Main,
         key: "app_id",
         want: Want::AppId,
         after: Some("authentication"),
+        code: Some("JT103"),
     },
     SettingRule {
         block: Block::Main,
         key: "app_secret",
         want: Want::AppSecret,
         after: Some("app_id"),
+        code: Some("JT104"),
     },
     SettingRule {
         block: Block::Main,
         key: "allow_empty_token",
         want: Want::AllowEmptyToken,
         after: Some("app_secret"),
+        code: None,
     },
     SettingRule {
         block: Block::Guest,
         key: "authentication",
         want: Want::Str("jitsi-anonymous"),
         after: None,
+        code: Some("JT131"),
     },
     SettingRule {
         block: Block::Guest,
         key: "c2s_require_encryption",
         want: Want::Bool(false),
         after: Some("authentication"),
+        code: Some("JT132"),
     },
 ];
 
@@ -103,18 +114,22 @@ pub const MODULES: &[ModuleRule] = &[
     ModuleRule {
         block: Block::Main,
         module: "muc_lobby_rooms",
+        code: "JT111",
     },
     ModuleRule {
         block: Block::Main,
         module: "persistent_lobby",
+        code: "JT112",
     },
     ModuleRule {
         block: Block::Muc,
         module: "token_verification",
+        code: "JT121",
     },
     ModuleRule {
         block: Block::Muc,
         module: "muc_wait_for_host",
+        code: "JT122",
     },
 ];
 
@@ -275,6 +290,9 @@ pub enum JicofoState<'a> {
     Enabled(&'a hocon::Field),
     /// Set to something whose value is only known at run time (a substitution).
     Unknown(&'a hocon::Field),
+    /// Set to something Typesafe Config cannot read as a boolean (`TRUE`, a number...): jicofo
+    /// would refuse to start, but its authentication is not on. Install leaves it alone.
+    Unreadable(&'a hocon::Field),
 }
 
 impl Want {
@@ -469,19 +487,176 @@ pub fn assess_anonymous_domain<'a>(meet: &'a MeetConfig, blocks: &Blocks) -> Ano
 }
 
 pub fn assess_jicofo(doc: &hocon::Document) -> JicofoState<'_> {
-    match doc.effective(JICOFO_AUTH_ENABLED) {
-        None => JicofoState::Disabled,
-        Some(field) => match (&field.value.kind, field.value.as_bool()) {
-            (_, Some(true)) => JicofoState::Enabled(field),
-            (_, Some(false)) => JicofoState::Disabled,
-            (hocon::ValueKind::Substitution { .. } | hocon::ValueKind::Concatenation, None) => {
-                JicofoState::Unknown(field)
-            }
-            // Typesafe Config would refuse to read anything else as a boolean; jicofo would
-            // not start. Treat it as unknown so install writes a definite `false`.
-            (_, None) => JicofoState::Unknown(field),
-        },
+    let Some(field) = doc.effective(JICOFO_AUTH_ENABLED) else {
+        return JicofoState::Disabled;
+    };
+    // A concatenation of literals reads as its joined text (`"tr""ue"` is true).
+    let as_bool = field.value.as_bool().or_else(|| {
+        doc.string_value(&field.value)
+            .and_then(|text| match text.as_str() {
+                "true" | "yes" | "on" => Some(true),
+                "false" | "no" | "off" => Some(false),
+                _ => None,
+            })
+    });
+    match (as_bool, &field.value.kind) {
+        (Some(true), _) => JicofoState::Enabled(field),
+        (Some(false), _) => JicofoState::Disabled,
+        (None, hocon::ValueKind::Substitution { .. }) => JicofoState::Unknown(field),
+        (None, hocon::ValueKind::Concatenation) if doc.string_value(&field.value).is_none() => {
+            JicofoState::Unknown(field)
+        }
+        (None, _) => JicofoState::Unreadable(field),
     }
+}
+
+// --- Beyond what install writes -------------------------------------------------------------
+// `check` also asks these questions; install has no edit for them (it only replaces a secret).
+
+/// Below this many characters an app secret is short enough to guess.
+pub const MIN_SECRET_CHARS: usize = 32;
+
+/// The option that makes Prosody verify RS256 tokens with public keys fetched by `kid`; when it
+/// is set, Prosody's token library never uses `app_secret`.
+pub const ASAP_KEY_SERVER: &str = "asap_key_server";
+
+/// How the main host's token signing material stands.
+#[derive(Debug, Clone, Copy)]
+pub enum Signing<'a> {
+    /// HS256 with `app_secret`.
+    Secret(Setting<'a>, SecretQuality),
+    /// RS256 with keys from `asap_key_server`; `ignored_secret` is an `app_secret` that is set
+    /// too and never used.
+    KeyServer {
+        key_server: Setting<'a>,
+        ignored_secret: Option<Setting<'a>>,
+    },
+    /// Neither is set to a non-empty string (the app_secret requirement reports it), or there
+    /// is no main host.
+    Unset,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretQuality {
+    Good,
+    /// One of [`PLACEHOLDER_SECRETS`].
+    Placeholder,
+    /// Fewer than [`MIN_SECRET_CHARS`] characters (the count).
+    Short(usize),
+}
+
+pub fn assess_signing<'a>(cfg: &'a ProsodyConfig, blocks: &Blocks) -> Signing<'a> {
+    let target = Target::Host(blocks.host.clone());
+    if !cfg.has(&target) {
+        return Signing::Unset;
+    }
+    let non_empty = |key: &str| {
+        cfg.setting(&target, key)
+            .filter(|s| s.value.as_string().is_some_and(|v| !v.0.is_empty()))
+    };
+    match (non_empty(ASAP_KEY_SERVER), non_empty("app_secret")) {
+        (Some(key_server), ignored_secret) => Signing::KeyServer {
+            key_server,
+            ignored_secret,
+        },
+        (None, Some(secret)) => {
+            let text = secret.value.as_string().map(|s| s.to_string_lossy());
+            Signing::Secret(secret, secret_quality(text.as_deref().unwrap_or("")))
+        }
+        (None, None) => Signing::Unset,
+    }
+}
+
+pub fn secret_quality(secret: &str) -> SecretQuality {
+    let chars = secret.chars().count();
+    if PLACEHOLDER_SECRETS.contains(&secret) {
+        SecretQuality::Placeholder
+    } else if chars < MIN_SECRET_CHARS {
+        SecretQuality::Short(chars)
+    } else {
+        SecretQuality::Good
+    }
+}
+
+/// A required module listed in a block where it does nothing.
+#[derive(Debug, Clone)]
+pub struct Misplaced<'a> {
+    pub rule: &'static ModuleRule,
+    /// The block it is listed in.
+    pub found_in: Target,
+    pub item: &'a TableItem,
+}
+
+/// Required modules listed in the wrong block: a MUC module in the global section or on a
+/// VirtualHost (those load host modules, never MUC ones), a VirtualHost module on the MUC
+/// component.
+pub fn misplaced_modules<'a>(cfg: &'a ProsodyConfig, blocks: &Blocks) -> Vec<Misplaced<'a>> {
+    let mut out = Vec::new();
+    for rule in MODULES {
+        let wrong: Vec<Target> = match rule.block {
+            Block::Muc => [Some(Target::Global), blocks.target(Block::Main)]
+                .into_iter()
+                .chain([blocks
+                    .guest_exists
+                    .then(|| Target::Host(blocks.guest.clone()))])
+                .flatten()
+                .collect(),
+            Block::Main | Block::Guest => blocks.target(Block::Muc).into_iter().collect(),
+        };
+        for target in wrong {
+            let Some(table) = cfg
+                .own_setting(&target, MODULES_ENABLED)
+                .and_then(|s| s.value.as_table())
+            else {
+                continue;
+            };
+            out.extend(
+                table
+                    .strings()
+                    .filter(|(_, name)| name.eq_str(rule.module))
+                    .map(|(item, _)| Misplaced {
+                        rule,
+                        found_in: target.clone(),
+                        item,
+                    }),
+            );
+        }
+    }
+    out
+}
+
+/// A module listed a second time in the same `modules_enabled` table.
+#[derive(Debug, Clone)]
+pub struct Duplicate<'a> {
+    pub module: String,
+    pub first: &'a TableItem,
+    pub again: &'a TableItem,
+}
+
+/// Every repeated item of every `modules_enabled` table literal in the file.
+pub fn duplicate_modules(cfg: &ProsodyConfig) -> Vec<Duplicate<'_>> {
+    let mut out = Vec::new();
+    for stmt in cfg.doc.statements() {
+        let Some(table) = stmt
+            .assigned()
+            .filter(|(name, _)| *name == MODULES_ENABLED)
+            .and_then(|(_, value)| value.as_table())
+        else {
+            continue;
+        };
+        let mut seen: Vec<(&crate::document::lua::LuaString, &TableItem)> = Vec::new();
+        for (item, name) in table.strings() {
+            match seen.iter().find(|(n, _)| *n == name) {
+                Some((_, first)) => out.push(Duplicate {
+                    module: name.to_string_lossy(),
+                    first,
+                    again: item,
+                }),
+                None => seen.push((name, item)),
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -77,13 +77,32 @@ pub fn prosody_load_error(file: &Path) -> Option<String> {
 /// into a temporary directory) including `host_file`. Returns (exit code, output). Exit 0 is
 /// clean, 2 is warnings only (the stock Jitsi file warns about cross_domain_bosh), 1 an error.
 pub fn prosodyctl_check(host_file: &Path) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let main_path = prosodyctl_config(dir.path(), host_file);
+    let out = Command::new("prosodyctl")
+        .arg("--config")
+        .arg(&main_path)
+        .args(["check", "config"])
+        .output()
+        .expect("prosodyctl is missing; install it: apt-get install -y prosody");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+/// Writes into `dir` a copy of Debian's main prosody.cfg.lua with its pidfile, data and
+/// certificate paths moved into `dir` and `host_file` as its only included host; returns the
+/// main config's path (for `prosodyctl --config`). Also used by benches/check.rs.
+pub fn prosodyctl_config(dir: &Path, host_file: &Path) -> PathBuf {
     let main = std::fs::read_to_string("/etc/prosody/prosody.cfg.lua")
         .expect("/etc/prosody/prosody.cfg.lua is missing; install it: apt-get install -y prosody");
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().display();
-    std::fs::create_dir_all(dir.path().join("conf.d")).unwrap();
-    std::fs::create_dir_all(dir.path().join("data")).unwrap();
-    std::fs::create_dir_all(dir.path().join("certs")).unwrap();
+    let d = dir.display();
+    std::fs::create_dir_all(dir.join("conf.d")).unwrap();
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    std::fs::create_dir_all(dir.join("certs")).unwrap();
     let mut config: String = main
         .lines()
         .map(|l| {
@@ -100,21 +119,10 @@ pub fn prosodyctl_check(host_file: &Path) -> (i32, String) {
         .collect::<Vec<_>>()
         .join("\n");
     config.push_str(&format!("\ndata_path = \"{d}/data\"\n"));
-    let main_path = dir.path().join("prosody.cfg.lua");
+    let main_path = dir.join("prosody.cfg.lua");
     std::fs::write(&main_path, config).unwrap();
-    std::fs::copy(host_file, dir.path().join("conf.d/host.cfg.lua")).unwrap();
-    let out = Command::new("prosodyctl")
-        .arg("--config")
-        .arg(&main_path)
-        .args(["check", "config"])
-        .output()
-        .expect("prosodyctl is missing; install it: apt-get install -y prosody");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code().unwrap_or(-1), text)
+    std::fs::copy(host_file, dir.join("conf.d/host.cfg.lua")).unwrap();
+    main_path
 }
 
 /// Asserts `prosodyctl check config` finds no error (warnings are fine).
