@@ -341,10 +341,18 @@ fn no_command_leaks_the_secret_and_secret_files_are_never_readable_by_others() {
         ),
         Some(0),
     );
-    assert_eq!(
-        run(&mut h, "check", strs(&["check", "--root", &root]), b""),
-        Some(2)
-    );
+    for format in ["human", "json", "sarif", "github"] {
+        let code = run(
+            &mut h,
+            &format!("check --format {format}"),
+            strs(&["check", "--root", &root, "--format", format]),
+            b"",
+        );
+        assert!(
+            matches!(code, Some(0 | 1)),
+            "check --format {format}: {code:?}"
+        );
+    }
     // A syntax error on the line holding the secret: the message shows that line.
     let prosody = h.root.join(&reliability::targets(HOST)[0]);
     let good = std::fs::read_to_string(&prosody).unwrap();
@@ -363,6 +371,29 @@ fn no_command_leaks_the_secret_and_secret_files_are_never_readable_by_others() {
         ),
     ] {
         assert_eq!(run(&mut h, what, args, b""), Some(2), "{what}");
+    }
+    for format in ["human", "json", "sarif", "github"] {
+        let code = run(
+            &mut h,
+            &format!("check --format {format} on a broken Prosody file"),
+            strs(&["check", "--root", &root, "--format", format]),
+            b"",
+        );
+        assert!(
+            matches!(code, Some(1 | 2)),
+            "check --format {format}: {code:?}"
+        );
+    }
+    // An app_secret line the linter has something to say about (not a plain string).
+    let odd = good.replacen("app_secret = ", "app_secret = os.getenv(\"X\") or ", 1);
+    std::fs::write(&prosody, &odd).unwrap();
+    for format in ["human", "json", "sarif", "github"] {
+        run(
+            &mut h,
+            &format!("check --format {format} on an odd app_secret line"),
+            strs(&["check", "--root", &root, "--format", format]),
+            b"",
+        );
     }
     std::fs::write(&prosody, &good).unwrap();
     // Uninstall: dry run, JSON, for real.
