@@ -91,9 +91,17 @@ impl MeetConfig {
     /// A commented-out `// KEY: '...',` line inside the hosts literal (the stock template).
     pub fn commented_hosts_property(&self, key: &str) -> Option<&Comment> {
         let hosts = self.hosts_object()?;
-        self.doc
-            .comments_in(hosts.span.clone())
-            .find(|c| !c.block && is_commented_property(&c.text, key))
+        // Between hosts' own properties: one inside a property's value (a nested object) is
+        // not a property of hosts, and uncommenting it there would put it in that object.
+        let inside_property = |at: usize| {
+            hosts
+                .properties
+                .iter()
+                .any(|p| p.span.start < at && at < p.span.end)
+        };
+        self.doc.comments_in(hosts.span.clone()).find(|c| {
+            !c.block && is_commented_property(&c.text, key) && !inside_property(c.span.start)
+        })
     }
 }
 
@@ -160,5 +168,21 @@ mod tests {
             " anonymousdomainx: 'a'",
             "anonymousdomain"
         ));
+    }
+
+    /// Regression (issue 6, found by tests/fuzz.rs): a commented-out anonymousdomain inside an
+    /// object nested in hosts was uncommented there, and hosts still had none.
+    #[test]
+    fn a_commented_property_of_a_nested_object_is_not_hosts_own() {
+        let nested = MeetConfig::parse(
+            "var config = {\n  hosts: {\n    p2p: {\n      // anonymousdomain: 'x',\n    },\n  },\n};\n",
+        )
+        .unwrap();
+        assert!(nested.commented_hosts_property("anonymousdomain").is_none());
+        let own = MeetConfig::parse(
+            "var config = {\n  hosts: {\n    p2p: {},\n    // anonymousdomain: 'x',\n  },\n};\n",
+        )
+        .unwrap();
+        assert!(own.commented_hosts_property("anonymousdomain").is_some());
     }
 }
