@@ -207,7 +207,10 @@ impl State {
             let temp = path.with_extension("toml.new");
             let _ = std::fs::remove_file(&temp);
             fs::write_new(&temp, self.render().as_bytes(), meta)?;
-            std::fs::rename(&temp, &path)?;
+            std::fs::rename(&temp, &path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            // Recorded before the targets change: the new name must reach the disk first too.
+            std::fs::File::open(path.parent().expect("state dir"))?.sync_all()?;
             Ok(())
         }
     }
