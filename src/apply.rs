@@ -317,6 +317,7 @@ fn backup(root: &Root, loaded: &Loaded, which: &[usize]) -> Result<PathBuf, Fail
                 ..target.meta
             };
             fs::write_new(&dest, original.as_bytes(), meta)?;
+            std::fs::File::open(dest.parent().expect("a file path"))?.sync_all()?;
         }
         std::fs::rename(&partial, &dir)
             .with_context(|| format!("cannot rename {} to {}", partial.display(), dir.display()))?;
