@@ -677,13 +677,7 @@ fn install_target(host: &str, texts: &[String; 3], secret: &str) -> Result<Patch
             }
         }
     }
-    let mut state = State::new(&HostFiles::debian(host));
-    let records: Vec<_> = plan
-        .files
-        .iter()
-        .flat_map(|f| f.changes.iter().map(|c| c.record.clone()))
-        .collect();
-    state.merge(&records);
+    let state = state_of(host, &plan);
     let revert = jitsi_tokens::uninstall::plan_uninstall(&state, &parsed_after, &names)
         .map_err(|f| format!("uninstall planning failed after install: {f}"))?;
     let reverted: [String; 3] = [0, 1, 2].map(|i| revert.files[i].after.clone());
@@ -705,6 +699,18 @@ fn install_target(host: &str, texts: &[String; 3], secret: &str) -> Result<Patch
         before: texts.clone(),
         after,
     })))
+}
+
+/// The state file install records for `plan`.
+fn state_of(host: &str, plan: &plan::Plan) -> State {
+    let mut state = State::new(&HostFiles::debian(host));
+    let records: Vec<_> = plan
+        .files
+        .iter()
+        .flat_map(|f| f.changes.iter().map(|c| c.record.clone()))
+        .collect();
+    state.merge(&records);
+    state
 }
 
 /// Install, then the admin edits (mutations of the installed files), then uninstall's plan.
@@ -837,6 +843,16 @@ fn wanted(target: &str) -> bool {
     std::env::var("JT_FUZZ_TARGET").map_or(true, |t| t.split(',').any(|t| t == target))
 }
 
+/// Runs the target `name` (unless `JT_FUZZ_TARGET` leaves it out): panics recorded, its own
+/// generator, on a thread with the binary's stack.
+fn fuzz_target(name: &'static str, body: impl FnOnce(Rng) + Send + 'static) {
+    if !wanted(name) {
+        return;
+    }
+    install_panic_hook();
+    on_main_sized_stack(move || body(rng(name)));
+}
+
 /// Runs `body` on a thread with the 8 MiB stack the binary's main thread has.
 fn on_main_sized_stack(body: impl FnOnce() + Send + 'static) {
     let handle = std::thread::Builder::new()
@@ -854,12 +870,7 @@ fn parser_round(
     seeds: fn(&[HostSeed]) -> Vec<String>,
     target: fn(&str) -> Result<bool, String>,
 ) {
-    if !wanted(name) {
-        return;
-    }
-    install_panic_hook();
-    on_main_sized_stack(move || {
-        let mut rng = rng(name);
+    fuzz_target(name, move |mut rng| {
         let seeds = seeds(&host_seeds());
         let n_seeds = seeds.len();
         let mut pool = Pool::new(seeds.clone());
@@ -906,12 +917,7 @@ fn tokens_of(role: usize) -> &'static [&'static str] {
 
 #[test]
 fn fuzz_install_patcher() {
-    if !wanted("install") {
-        return;
-    }
-    install_panic_hook();
-    on_main_sized_stack(|| {
-        let mut rng = rng("install");
+    fuzz_target("install", |mut rng| {
         let hosts = host_seeds();
         // One pool per host and file, so mutants keep their host's names.
         let mut pools: Vec<[Pool; 3]> = hosts
@@ -1135,12 +1141,7 @@ fn findings_dir() -> PathBuf {
 
 #[test]
 fn fuzz_uninstall_patcher() {
-    if !wanted("uninstall") {
-        return;
-    }
-    install_panic_hook();
-    on_main_sized_stack(|| {
-        let mut rng = rng("uninstall");
+    fuzz_target("uninstall", |mut rng| {
         // Each host installed once; uninstall then meets the admin's later edits.
         let installed: Vec<(String, [String; 3], State)> = host_seeds()
             .into_iter()
@@ -1153,13 +1154,7 @@ fn fuzz_uninstall_patcher() {
                     allow_empty_token: true,
                 };
                 let plan = plan::plan_install(&h.host, &parsed, &inputs, &names).unwrap();
-                let mut state = State::new(&HostFiles::debian(&h.host));
-                let records: Vec<_> = plan
-                    .files
-                    .iter()
-                    .flat_map(|f| f.changes.iter().map(|c| c.record.clone()))
-                    .collect();
-                state.merge(&records);
+                let state = state_of(&h.host, &plan);
                 let after = [0, 1, 2].map(|i| plan.files[i].after.clone());
                 (h.host, after, state)
             })

@@ -207,35 +207,32 @@ fn endless_secrets_are_refused_in_bounded_memory() {
     let root = work.path().join("root");
     common::write_stock(&root, HOST);
     let before = Tree::capture(&root.join("etc"));
+    type Feed = Option<Box<dyn FnOnce(std::process::ChildStdin) + Send>>;
+    let endless_pipe: Feed = Some(Box::new(|mut pipe| {
+        let chunk = b"y\n".repeat(32 << 10);
+        while pipe.write_all(&chunk).is_ok() {}
+    }));
     let mut lines = Vec::new();
-    // An endless file.
-    let run = run_measured(&mut install(&root, Path::new("/dev/zero"), false), None);
-    lines.push(format!(
-        "--app-secret-file /dev/zero: exit {:?}, peak RSS {} MB, {}: {}",
-        run.code,
-        run.rss_kb / 1024,
-        reliability::ms(run.took),
-        run.stderr.lines().next().unwrap_or("")
-    ));
-    assert_eq!(run.code, Some(2), "{}", run.stderr);
-    assert!(run.rss_kb < 64 * 1024);
-    // An endless pipe (`yes | jitsi-tokens install --app-secret-file -`).
-    let run = run_measured(
-        &mut install(&root, Path::new("-"), false),
-        Some(Box::new(|mut pipe| {
-            let chunk = b"y\n".repeat(32 << 10);
-            while pipe.write_all(&chunk).is_ok() {}
-        })),
-    );
-    lines.push(format!(
-        "--app-secret-file - fed by an endless pipe: exit {:?}, peak RSS {} MB, {}: {}",
-        run.code,
-        run.rss_kb / 1024,
-        reliability::ms(run.took),
-        run.stderr.lines().next().unwrap_or("")
-    ));
-    assert_eq!(run.code, Some(2), "{}", run.stderr);
-    assert!(run.rss_kb < 64 * 1024);
+    for (what, source, feed) in [
+        ("--app-secret-file /dev/zero", "/dev/zero", None),
+        // `yes | jitsi-tokens install --app-secret-file -`
+        (
+            "--app-secret-file - fed by an endless pipe",
+            "-",
+            endless_pipe,
+        ),
+    ] {
+        let run = run_measured(&mut install(&root, Path::new(source), false), feed);
+        lines.push(format!(
+            "{what}: exit {:?}, peak RSS {} MB, {}: {}",
+            run.code,
+            run.rss_kb / 1024,
+            reliability::ms(run.took),
+            run.stderr.lines().next().unwrap_or("")
+        ));
+        assert_eq!(run.code, Some(2), "{what}: {}", run.stderr);
+        assert!(run.rss_kb < 64 * 1024, "{what}: {} kB", run.rss_kb);
+    }
     assert_eq!(Tree::capture(&root.join("etc")), before);
     reliability::report("hostile", &lines.join("\n"));
 }

@@ -42,21 +42,26 @@ impl Host {
         self.dir.path().join("victim")
     }
 
+    /// `install ...` for this host, as arguments.
+    fn install_args(&self) -> Vec<std::ffi::OsString> {
+        let mut args: Vec<std::ffi::OsString> = [
+            "install",
+            "--non-interactive",
+            "--no-restart",
+            "--app-id",
+            "perm",
+            "--root",
+        ]
+        .map(Into::into)
+        .to_vec();
+        args.push(self.root.clone().into());
+        args.push("--app-secret-file".into());
+        args.push(self.dir.path().join("secret").into());
+        args
+    }
+
     fn install(&self) -> Output {
-        common::bin()
-            .args([
-                "install",
-                "--non-interactive",
-                "--no-restart",
-                "--app-id",
-                "perm",
-            ])
-            .arg("--root")
-            .arg(&self.root)
-            .arg("--app-secret-file")
-            .arg(self.dir.path().join("secret"))
-            .output()
-            .unwrap()
+        common::bin().args(self.install_args()).output().unwrap()
     }
 
     fn uninstall(&self) -> Output {
@@ -208,17 +213,7 @@ fn links_planted_at_temporary_file_names_are_not_followed() {
     let out = std::process::Command::new("unshare")
         .args(["--pid", "--fork", "--"])
         .arg(env!("CARGO_BIN_EXE_jitsi-tokens"))
-        .args([
-            "install",
-            "--non-interactive",
-            "--no-restart",
-            "--app-id",
-            "perm",
-        ])
-        .arg("--root")
-        .arg(&host.root)
-        .arg("--app-secret-file")
-        .arg(host.dir.path().join("secret"))
+        .args(host.install_args())
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -130,6 +130,12 @@ impl Harness {
         }
     }
 
+    /// The first line the last run printed (a token).
+    fn last_stdout_line(&self) -> String {
+        let out = &self.runs.last().expect("a run").1.stdout;
+        out.lines().next().unwrap_or_default().trim().to_string()
+    }
+
     fn root(&self) -> String {
         self.root.display().to_string()
     }
@@ -266,17 +272,7 @@ fn no_command_leaks_the_secret_and_secret_files_are_never_readable_by_others() {
         ),
         Some(0)
     );
-    let token = h
-        .runs
-        .last()
-        .unwrap()
-        .1
-        .stdout
-        .lines()
-        .next()
-        .unwrap()
-        .trim()
-        .to_string();
+    let token = h.last_stdout_line();
     assert_eq!(
         run(
             &mut h,
@@ -295,17 +291,7 @@ fn no_command_leaks_the_secret_and_secret_files_are_never_readable_by_others() {
         ),
         Some(0)
     );
-    let foreign = h
-        .runs
-        .last()
-        .unwrap()
-        .1
-        .stdout
-        .lines()
-        .next()
-        .unwrap()
-        .trim()
-        .to_string();
+    let foreign = h.last_stdout_line();
     assert_eq!(
         run(
             &mut h,

@@ -66,6 +66,32 @@ impl SyntaxError {
     }
 }
 
+/// Refuses `{`, `(` and `[` nested deeper than `limit`, before a parser that recurses once per
+/// level can exhaust the stack. The count is approximate (brackets in strings and comments count
+/// too), so `limit` must be far above what a configuration file needs.
+pub fn refuse_deep_nesting(source: &str, limit: usize) -> Result<(), SyntaxError> {
+    let mut depth = 0usize;
+    for (i, b) in source.bytes().enumerate() {
+        match b {
+            b'{' | b'(' | b'[' => {
+                depth += 1;
+                if depth > limit {
+                    return Err(SyntaxError::at(
+                        source,
+                        i,
+                        format!(
+                            "nesting deeper than {limit} levels; this is not a configuration file"
+                        ),
+                    ));
+                }
+            }
+            b'}' | b')' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 impl fmt::Display for SyntaxError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

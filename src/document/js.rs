@@ -162,27 +162,7 @@ pub fn parse(source: &str) -> Result<Document, SyntaxError> {
 /// few thousand levels; refuse absurd nesting before parsing. The count is approximate
 /// (brackets in strings and comments count too) and the limit far above any config.js.
 fn check_nesting(source: &str) -> Result<(), SyntaxError> {
-    const LIMIT: usize = 256;
-    let mut depth = 0usize;
-    for (i, b) in source.bytes().enumerate() {
-        match b {
-            b'{' | b'(' | b'[' => {
-                depth += 1;
-                if depth > LIMIT {
-                    return Err(SyntaxError::at(
-                        source,
-                        i,
-                        format!(
-                            "nesting deeper than {LIMIT} levels; this is not a configuration file"
-                        ),
-                    ));
-                }
-            }
-            b'}' | b')' | b']' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    Ok(())
+    super::error::refuse_deep_nesting(source, 256)
 }
 
 fn ssi_directives(source: &str) -> Vec<Range<usize>> {

@@ -197,27 +197,7 @@ fn check_size(source: &str) -> Result<(), SyntaxError> {
 /// stack. The count is approximate (brackets inside strings count too) and the limit is far
 /// above anything a configuration file needs.
 fn check_nesting(source: &str) -> Result<(), SyntaxError> {
-    const LIMIT: usize = 200;
-    let mut depth = 0usize;
-    for (i, b) in source.bytes().enumerate() {
-        match b {
-            b'{' | b'(' | b'[' => {
-                depth += 1;
-                if depth > LIMIT {
-                    return Err(SyntaxError::at(
-                        source,
-                        i,
-                        format!(
-                            "nesting deeper than {LIMIT} levels; this is not a configuration file"
-                        ),
-                    ));
-                }
-            }
-            b'}' | b')' | b']' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    Ok(())
+    super::error::refuse_deep_nesting(source, 200)
 }
 
 /// full_moon 3.0 reaches `unreachable!()` (a panic) on a backtick outside a string or comment:
