@@ -17,7 +17,8 @@
 //!   fails with a message or yields files our parsers accept.
 //!   A sample of install's inputs and outputs goes to the real programs at the end: whatever
 //!   Prosody's loader, Node.js or Typesafe Config accepted before the patch, they accept after
-//!   it, with the values install meant.
+//!   it, with the values install meant (app_id, app_secret, authentication, the four modules
+//!   in the array part Prosody reads, anonymousdomain, jicofo authentication off).
 //!
 //! CI runs a short round (`JT_FUZZ_EXECS`, default 4000 per target with the debug build). The
 //! long round (RELIABILITY.md):
@@ -610,6 +611,8 @@ fn fuzz_secret(rng: &mut Rng) -> String {
 /// What the install target found, for the oracle batch.
 struct Patched {
     host: String,
+    /// The conference MUC component install put token_verification in.
+    muc: Option<String>,
     secret: String,
     before: [String; 3],
     after: [String; 3],
@@ -695,6 +698,7 @@ fn install_target(host: &str, texts: &[String; 3], secret: &str) -> Result<Patch
     }
     Ok(PatchOutcome::Accepted(Box::new(Patched {
         host: host.to_string(),
+        muc: plan.blocks.muc.clone(),
         secret: secret.to_string(),
         before: texts.clone(),
         after,
@@ -1056,11 +1060,19 @@ fn judge_with_oracles(samples: &[Patched]) -> (String, Vec<String>) {
         } else if effective("app_secret") != s.secret.as_str()
             || effective("authentication") != "token"
             || effective("app_id") != "fuzz-app"
+            || !modules_enabled(after, &s.host, true)
+                .is_superset(&["muc_lobby_rooms", "persistent_lobby"].into())
+            || s.muc.as_ref().is_some_and(|muc| {
+                !modules_enabled(after, muc, false)
+                    .is_superset(&["token_verification", "muc_wait_for_host"].into())
+            })
         {
             problems.push(format!(
-                "Prosody reads other values after the patch (sample {n}): app_id {}, authentication {}",
+                "Prosody reads other values after the patch (sample {n}): app_id {}, authentication {}, modules {:?} and {:?}",
                 effective("app_id"),
-                effective("authentication")
+                effective("authentication"),
+                modules_enabled(after, &s.host, true),
+                s.muc.as_ref().map(|muc| modules_enabled(after, muc, false))
             ));
             keep_pair(&paths[0], n, "prosody.cfg.lua");
         }
@@ -1121,6 +1133,47 @@ fn judge_with_oracles(samples: &[Patched]) -> (String, Vec<String>) {
         problems.len()
     );
     (summary, problems)
+}
+
+/// The modules Prosody loads for `section` from its config as the loader read it: the array
+/// part of `modules_enabled` only (Prosody's `set.new` walks it with `ipairs`), plus the global
+/// list for a VirtualHost, less `modules_disabled`.
+fn modules_enabled(
+    read: &serde_json::Value,
+    section: &str,
+    inherits_global: bool,
+) -> std::collections::BTreeSet<&'static str> {
+    let array = |v: &serde_json::Value| -> Vec<String> {
+        let items = match v {
+            serde_json::Value::Array(a) => a.clone(),
+            serde_json::Value::Object(o) => o
+                .get("__array")
+                .and_then(|a| a.as_array().cloned())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        // `ipairs` stops at a hole, which JSON cannot show; values that are not strings (a
+        // `#"name"` is a number) are items Prosody adds and ignores.
+        items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_string))
+            .collect()
+    };
+    let config = &read["config"];
+    let mut enabled = array(&config[section]["modules_enabled"]);
+    if inherits_global {
+        enabled.extend(array(&config["*"]["modules_enabled"]));
+    }
+    let disabled = array(&config[section]["modules_disabled"]);
+    [
+        "muc_lobby_rooms",
+        "persistent_lobby",
+        "token_verification",
+        "muc_wait_for_host",
+    ]
+    .into_iter()
+    .filter(|m| enabled.iter().any(|e| e == m) && !disabled.iter().any(|d| d == m))
+    .collect()
 }
 
 /// Keeps sample `n`'s input and output for a finding of the real programs.
