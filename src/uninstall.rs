@@ -221,9 +221,10 @@ pub fn plan_uninstall(state: &State, parsed: &Parsed, names: &Names) -> Result<R
             .collect();
         let only_ours = setting.value.as_table().is_some_and(|t| {
             t.items.iter().all(|i| {
-                i.value
-                    .as_string()
-                    .is_some_and(|s| ours.iter().any(|o| s.eq_str(o)))
+                i.key.is_none()
+                    && i.value
+                        .as_string()
+                        .is_some_and(|s| ours.iter().any(|o| s.eq_str(o)))
             })
         });
         if only_ours {
@@ -291,7 +292,11 @@ pub fn plan_uninstall(state: &State, parsed: &Parsed, names: &Names) -> Result<R
                 let found = table.and_then(|t| {
                     t.items
                         .iter()
-                        .position(|i| i.value.as_string().is_some_and(|s| s.eq_str(&r.key)))
+                        // Positional items only: Prosody's module list is the array part, and
+                        // a named field with the same string is the admin's, not ours.
+                        .position(|i| {
+                            i.key.is_none() && i.value.as_string().is_some_and(|s| s.eq_str(&r.key))
+                        })
                         .map(|i| (t, i))
                 });
                 let Some((table, index)) = found else {

@@ -208,3 +208,20 @@ fn the_main_host_last_in_a_file_without_a_final_newline_comes_back_exactly() {
     std::fs::write(case.prosody(), prosody).unwrap();
     install_then_uninstall_restores(&case);
 }
+
+/// Regression (issue 6, found by tests/fuzz.rs): `modules_enabled = { ...; x = "persistent_lobby" }`
+/// holds the string in a named field, which Prosody's module list (the array part) ignores, so
+/// install adds the module; uninstall took the named field for install's item and rewrote it.
+#[test]
+fn a_named_field_with_a_module_name_is_the_admins() {
+    let case = Case::stock("meet.example.org");
+    let text = std::fs::read_to_string(case.prosody()).unwrap();
+    let text = text.replacen(
+        "modules_enabled = {\n",
+        "modules_enabled = {\n        note = \"persistent_lobby\";\n",
+        1,
+    );
+    assert!(text.contains("note = \"persistent_lobby\""));
+    std::fs::write(case.prosody(), text).unwrap();
+    install_then_uninstall_restores(&case);
+}

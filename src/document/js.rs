@@ -123,7 +123,13 @@ pub fn parse(source: &str) -> Result<Document, SyntaxError> {
             .map_or(0, |label| label.offset() as usize);
         return Err(SyntaxError::at(source, offset, diag.message.to_string()));
     }
-    let reader = Reader { src: &masked };
+    // Comments as the parser saw them, HTML-like `<!--` and `-->` ones included (Annex B).
+    let comment_spans: Vec<Range<usize>> =
+        ret.program.comments.iter().map(|c| range(c.span)).collect();
+    let reader = Reader {
+        src: &masked,
+        comments: &comment_spans,
+    };
     let mut variables = Vec::new();
     let mut assignments = Vec::new();
     for stmt in &ret.program.body {
@@ -208,6 +214,8 @@ fn range(span: Span) -> Range<usize> {
 
 struct Reader<'s> {
     src: &'s str,
+    /// Sorted, disjoint.
+    comments: &'s [Range<usize>],
 }
 
 impl Reader<'_> {
@@ -310,18 +318,20 @@ impl Reader<'_> {
 
     fn find_comma(&self, from: usize, to: usize) -> Option<Range<usize>> {
         let bytes = self.src.as_bytes();
+        let mut next = self.comments.partition_point(|c| c.end <= from);
         let mut i = from;
         while i < to {
-            match bytes[i] {
-                b',' => return Some(i..i + 1),
-                b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                    i = text::next_line_start(self.src, i);
-                }
-                b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                    i = self.src[i + 2..].find("*/").map_or(to, |j| i + 2 + j + 2);
-                }
-                _ => i += 1,
+            if let Some(c) = self.comments.get(next)
+                && c.start <= i
+            {
+                i = i.max(c.end);
+                next += 1;
+                continue;
             }
+            if bytes[i] == b',' {
+                return Some(i..i + 1);
+            }
+            i += 1;
         }
         None
     }
@@ -554,6 +564,26 @@ impl Document {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    /// Regression (issue 6, found by tests/fuzz.rs): a `,` inside an HTML-like comment
+    /// (`<!--` starts a line comment in a classic script, as Node.js and browsers agree) is not
+    /// the property's comma; taking it for one left the inserted property without a separator.
+    fn html_like_comments_hide_commas() {
+        let src = "var config = {\n  hosts: {\n    a: 1 <!-- b: 2, // c\n  },\n};\n";
+        let doc = parse(src).unwrap();
+        let hosts = doc.object_at("config", &["hosts"]).unwrap();
+        assert!(hosts.property("a").unwrap().comma.is_none());
+        let out = doc
+            .insert_property(hosts, None, "k: 'v',")
+            .apply(src)
+            .unwrap();
+        assert_eq!(
+            out,
+            "var config = {\n  hosts: {\n    a: 1, <!-- b: 2, // c\n    k: 'v'\n  },\n};\n"
+        );
+        parse(&out).unwrap();
+    }
 
     #[test]
     fn reads_objects_assignments_and_commas() {
