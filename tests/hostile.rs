@@ -388,9 +388,11 @@ fn ten_thousand_secrets_and_app_ids_round_trip_or_are_refused() {
             .arg(&secret_file)
             .output()
             .unwrap();
-        let valid = validate_printable("s", &secret).is_ok()
-            && validate_printable("s", &app_id).is_ok()
-            && !secret.ends_with('\r');
+        // The file's line break is not part of the secret, and `\r\n` is a line break too: a
+        // secret ending in CR loses it, as it would coming from a Windows editor.
+        let seen = secret.strip_suffix('\r').unwrap_or(&secret);
+        let valid =
+            validate_printable("s", seen).is_ok() && validate_printable("s", &app_id).is_ok();
         if valid {
             assert!(
                 out.status.success(),
@@ -399,7 +401,7 @@ fn ten_thousand_secrets_and_app_ids_round_trip_or_are_refused() {
             );
             let file = root.join(&reliability::targets(HOST)[0]);
             let read = common::oracles::prosody_config(&file);
-            assert_eq!(read[HOST]["app_secret"], secret.as_str());
+            assert_eq!(read[HOST]["app_secret"], seen);
             assert_eq!(read[HOST]["app_id"], app_id.as_str());
             e2e_ok += 1;
         } else {
