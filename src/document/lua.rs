@@ -136,7 +136,7 @@ pub struct Comment {
 pub fn parse(source: &str) -> Result<Document, SyntaxError> {
     check_size(source)?;
     check_nesting(source)?;
-    check_backticks(source)?;
+    check_lexical(source)?;
     let ast = full_moon::parse_fallible(source, full_moon::LuaVersion::new())
         .into_result()
         .map_err(|errors| {
@@ -202,10 +202,24 @@ fn check_nesting(source: &str) -> Result<(), SyntaxError> {
 
 /// full_moon 3.0 reaches `unreachable!()` (a panic) on a backtick outside a string or comment:
 /// only its Luau and CfxLua modes give that character a meaning. Lua 5.4 has no such token and
-/// rejects it too ("unexpected symbol"), so refuse it first. The scan skips strings, long
-/// brackets and comments as Lua's lexer does; a short string that is not closed ends at its
-/// line (no later than full_moon ends it), so no backtick full_moon would lex is missed.
-fn check_backticks(source: &str) -> Result<(), SyntaxError> {
+/// rejects it too ("unexpected symbol"), so refuse it first, wherever either lexer would meet it:
+/// full_moon's short strings end elsewhere than Lua's (after any escape, one later line break
+/// continues the string), and a backtick either one lexes as code is refused.
+///
+/// The Lua scan also refuses what Lua calls an unfinished string, a line break in a short string
+/// that no `\` or `\z` escapes: full_moon's quirk accepts some of those, Prosody does not.
+fn check_lexical(source: &str) -> Result<(), SyntaxError> {
+    scan(source, Strings::Lua)?;
+    scan(source, Strings::FullMoon)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Strings {
+    Lua,
+    FullMoon,
+}
+
+fn scan(source: &str, strings: Strings) -> Result<(), SyntaxError> {
     let b = source.as_bytes();
     let mut i = 0;
     if source.starts_with("#!") {
@@ -227,30 +241,78 @@ fn check_backticks(source: &str) -> Result<(), SyntaxError> {
             }
             b'[' => i = long_bracket_end(b, i).unwrap_or(i + 1),
             quote @ (b'"' | b'\'') => {
+                let open = i;
+                i = match strings {
+                    Strings::Lua => lua_string_end(b, i + 1, quote),
+                    Strings::FullMoon => Some(full_moon_string_end(b, i + 1, quote)),
+                }
+                .ok_or_else(|| {
+                    // The string's text is not quoted: it may be a secret.
+                    let q = quote as char;
+                    SyntaxError::at(
+                        source,
+                        open,
+                        format!("unfinished string: the {q} opened here is not closed on its line"),
+                    )
+                })?;
+            }
+            _ => i += 1,
+        }
+    }
+    Ok(())
+}
+
+/// Where Lua's lexer ends a short string opened before `i`: after its closing quote; `None` when
+/// a line break or the end of the text comes first.
+fn lua_string_end(b: &[u8], mut i: usize, quote: u8) -> Option<usize> {
+    while i < b.len() {
+        match b[i] {
+            c if c == quote => return Some(i + 1),
+            b'\n' | b'\r' => return None,
+            b'\\' => {
                 i += 1;
-                while i < b.len() && b[i] != quote && b[i] != b'\n' && b[i] != b'\r' {
-                    if b[i] == b'\\' {
+                match b.get(i) {
+                    Some(b'z') => {
                         i += 1;
-                        match b.get(i) {
-                            Some(b'z') => {
-                                i += 1;
-                                while b.get(i).is_some_and(u8::is_ascii_whitespace) {
-                                    i += 1;
-                                }
-                                continue;
-                            }
-                            Some(b'\r') if b.get(i + 1) == Some(&b'\n') => i += 1,
-                            _ => {}
+                        // Lua's isspace: space, \t, \n, \v, \f, \r.
+                        while b.get(i).is_some_and(|c| *c == b' ' || (9..=13).contains(c)) {
+                            i += 1;
                         }
+                        continue;
                     }
-                    i += 1;
+                    Some(b'\r') if b.get(i + 1) == Some(&b'\n') => i += 1,
+                    Some(b'\n') if b.get(i + 1) == Some(&b'\r') => i += 1,
+                    _ => {}
                 }
                 i += 1;
             }
             _ => i += 1,
         }
     }
-    Ok(())
+    None
+}
+
+/// Where full_moon's `read_string` (Lua 5.2+ mode) ends a short string opened before `i`,
+/// quirks included: after any escape, one later line break continues the string.
+fn full_moon_string_end(b: &[u8], mut i: usize, quote: u8) -> usize {
+    let (mut escape, mut continues) = (false, false);
+    while i < b.len() {
+        let c = b[i];
+        i += 1;
+        if escape {
+            (escape, continues) = (false, true);
+        } else if c == b'\\' {
+            escape = true;
+        } else if c == b'\n' || c == b'\r' {
+            if !continues {
+                break;
+            }
+            continues = false;
+        } else if c == quote {
+            break;
+        }
+    }
+    i
 }
 
 /// When a long bracket (`[[`, `[==[`) opens at `i`: the index after its closing bracket, or the
@@ -1144,15 +1206,41 @@ mod tests {
         assert_eq!(doc.after_line(3), src.find("b =").unwrap());
     }
 
+    /// Regression (issue 6, found by the long fuzz round): full_moon ends `"\z` followed by
+    /// two line breaks at the second one (and `\z` CR LF at the LF), where Lua's lexer and the
+    /// first backtick scan kept the string going: the backtick after it reached the panic.
+    #[test]
+    fn a_backtick_after_a_string_full_moon_ends_early_is_refused() {
+        for (src, line) in [
+            ("x = \"a\\z\n\n`\"\n", 3),
+            ("x = \"a\\z\r\n`\"\n", 2),
+        ] {
+            let err = parse(src).unwrap_err();
+            assert!(err.message.contains("near '`'"), "{src:?}: {}", err.message);
+            assert_eq!((err.line, err.column), (line, 1), "{src:?}");
+        }
+        // Where full_moon's quirk would keep a string going past a line break, Lua's lexer has
+        // already called it unfinished: refused too, without quoting the string (a secret?).
+        for src in ["x = 'a\\t\n\n` '\n", "app_secret = \"s3cr\\t\nx\"\n"] {
+            let err = parse(src).unwrap_err();
+            assert!(err.message.starts_with("unfinished string"), "{src:?}: {err}");
+            assert!(!err.message.contains("s3cr"), "{err}");
+        }
+    }
+
     /// Regression (issue 6, found by tests/fuzz.rs): a backtick made full_moon panic.
     #[test]
     fn a_backtick_is_a_syntax_error_not_a_crash() {
-        for src in ["`", "x = 1 ` y", "x = \"a\n` b", "x = 'a\\tb\n`'"] {
+        for src in ["`", "x = 1 ` y", "x = \"a\"\n` b"] {
             let err = parse(src).unwrap_err();
             assert!(
                 err.message.contains("unexpected symbol near '`'"),
                 "{src:?}: {err}"
             );
+        }
+        for src in ["x = \"a\n` b", "x = 'a\\tb\n`'"] {
+            let err = parse(src).unwrap_err();
+            assert!(err.message.starts_with("unfinished string"), "{src:?}: {err}");
         }
         let fine =
             "#!/usr/bin/lua `\nx = '`' -- `\ny = [==[ ` ]] ` ]==] --[[ ` ]]\nz = \"\\z\n `\"\n";
