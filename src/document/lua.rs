@@ -1211,10 +1211,7 @@ mod tests {
     /// first backtick scan kept the string going: the backtick after it reached the panic.
     #[test]
     fn a_backtick_after_a_string_full_moon_ends_early_is_refused() {
-        for (src, line) in [
-            ("x = \"a\\z\n\n`\"\n", 3),
-            ("x = \"a\\z\r\n`\"\n", 2),
-        ] {
+        for (src, line) in [("x = \"a\\z\n\n`\"\n", 3), ("x = \"a\\z\r\n`\"\n", 2)] {
             let err = parse(src).unwrap_err();
             assert!(err.message.contains("near '`'"), "{src:?}: {}", err.message);
             assert_eq!((err.line, err.column), (line, 1), "{src:?}");
@@ -1223,7 +1220,10 @@ mod tests {
         // already called it unfinished: refused too, without quoting the string (a secret?).
         for src in ["x = 'a\\t\n\n` '\n", "app_secret = \"s3cr\\t\nx\"\n"] {
             let err = parse(src).unwrap_err();
-            assert!(err.message.starts_with("unfinished string"), "{src:?}: {err}");
+            assert!(
+                err.message.starts_with("unfinished string"),
+                "{src:?}: {err}"
+            );
             assert!(!err.message.contains("s3cr"), "{err}");
         }
     }
@@ -1240,7 +1240,10 @@ mod tests {
         }
         for src in ["x = \"a\n` b", "x = 'a\\tb\n`'"] {
             let err = parse(src).unwrap_err();
-            assert!(err.message.starts_with("unfinished string"), "{src:?}: {err}");
+            assert!(
+                err.message.starts_with("unfinished string"),
+                "{src:?}: {err}"
+            );
         }
         let fine =
             "#!/usr/bin/lua `\nx = '`' -- `\ny = [==[ ` ]] ` ]==] --[[ ` ]]\nz = \"\\z\n `\"\n";
