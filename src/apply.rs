@@ -317,12 +317,12 @@ fn backup(root: &Root, loaded: &Loaded, which: &[usize]) -> Result<PathBuf, Fail
                 ..target.meta
             };
             fs::write_new(&dest, original.as_bytes(), meta)?;
-            std::fs::File::open(dest.parent().expect("a file path"))?.sync_all()?;
+            fs::sync_dir(dest.parent().expect("a file path"))?;
         }
         std::fs::rename(&partial, &dir)
             .with_context(|| format!("cannot rename {} to {}", partial.display(), dir.display()))?;
         fs::step();
-        std::fs::File::open(&backups)?.sync_all()?;
+        fs::sync_dir(&backups)?;
         Ok(())
     })();
     result.map_err(|e| {

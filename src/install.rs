@@ -178,12 +178,7 @@ fn record_state(
         Some(state) if state.hostname == host.hostname() => state.clone(),
         _ => State::new(&host.files),
     };
-    let records: Vec<_> = plan
-        .files
-        .iter()
-        .flat_map(|f| f.changes.iter().map(|c| c.record.clone()))
-        .collect();
-    state.merge(&records);
+    state.merge(&plan.records());
     state.save(root)?;
     Ok(previous)
 }

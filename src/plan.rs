@@ -152,6 +152,14 @@ impl Plan {
     pub fn changed(&self) -> bool {
         self.files.iter().any(FilePlan::changed)
     }
+
+    /// What every planned change records in the state file, for uninstall.
+    pub fn records(&self) -> Vec<Record> {
+        self.files
+            .iter()
+            .flat_map(|f| f.changes.iter().map(|c| c.record.clone()))
+            .collect()
+    }
 }
 
 /// Plans every edit token authentication needs on `host`.

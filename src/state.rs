@@ -210,7 +210,7 @@ impl State {
             std::fs::rename(&temp, &path)
                 .with_context(|| format!("cannot create {}", path.display()))?;
             // Recorded before the targets change: the new name must reach the disk first too.
-            std::fs::File::open(path.parent().expect("state dir"))?.sync_all()?;
+            fs::sync_dir(path.parent().expect("state dir"))?;
             Ok(())
         }
     }

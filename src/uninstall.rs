@@ -220,12 +220,8 @@ pub fn plan_uninstall(state: &State, parsed: &Parsed, names: &Names) -> Result<R
             .map(|m| m.key.as_str())
             .collect();
         let only_ours = setting.value.as_table().is_some_and(|t| {
-            t.items.iter().all(|i| {
-                i.key.is_none()
-                    && i.value
-                        .as_string()
-                        .is_some_and(|s| ours.iter().any(|o| s.eq_str(o)))
-            })
+            t.strings().count() == t.items.len()
+                && t.strings().all(|(_, s)| ours.iter().any(|o| s.eq_str(o)))
         });
         if only_ours {
             let span = setting.statement.span.clone();
@@ -289,16 +285,7 @@ pub fn plan_uninstall(state: &State, parsed: &Parsed, names: &Names) -> Result<R
                 let table = cfg
                     .own_setting(&target, req::MODULES_ENABLED)
                     .and_then(|s| s.value.as_table());
-                let found = table.and_then(|t| {
-                    t.items
-                        .iter()
-                        // Positional items only: Prosody's module list is the array part, and
-                        // a named field with the same string is the admin's, not ours.
-                        .position(|i| {
-                            i.key.is_none() && i.value.as_string().is_some_and(|s| s.eq_str(&r.key))
-                        })
-                        .map(|i| (t, i))
-                });
+                let found = table.and_then(|t| t.string_position(&r.key).map(|i| (t, i)));
                 let Some((table, index)) = found else {
                     keep(r, "no longer enabled");
                     continue;

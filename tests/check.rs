@@ -955,6 +955,11 @@ fn lua_and_javascript_syntax_findings_agree_with_luac_and_node() {
         "x = { \"a\" \"b\" }\n",
         "x = 0x1p4 + 1e3 + 0xA\n",
         "function f() return end end\n",
+        // A line break after an escape: full_moon continues such a string, Lua does not.
+        "app_secret = \"s3cr\\t\nx\"\n",
+        "x = 'a\\tb\n`'\n",
+        // `\z` over one line break: both read one string.
+        "x = \"a\\z\n  b\"\n",
     ];
     let js = [
         "var config = { hosts: { domain: 'a' } };\n",

@@ -713,12 +713,7 @@ fn install_target(host: &str, texts: &[String; 3], secret: &str) -> Result<Patch
 /// The state file install records for `plan`.
 fn state_of(host: &str, plan: &plan::Plan) -> State {
     let mut state = State::new(&HostFiles::debian(host));
-    let records: Vec<_> = plan
-        .files
-        .iter()
-        .flat_map(|f| f.changes.iter().map(|c| c.record.clone()))
-        .collect();
-    state.merge(&records);
+    state.merge(&plan.records());
     state
 }
 

@@ -124,18 +124,7 @@ pub fn parse(source: &str) -> Result<Document, SyntaxError> {
         return Err(SyntaxError::at(source, offset, diag.message.to_string()));
     }
     // Comments as the parser saw them, HTML-like `<!--` and `-->` ones included (Annex B).
-    let comment_spans: Vec<Range<usize>> =
-        ret.program.comments.iter().map(|c| range(c.span)).collect();
-    let reader = Reader {
-        src: &masked,
-        comments: &comment_spans,
-    };
-    let mut variables = Vec::new();
-    let mut assignments = Vec::new();
-    for stmt in &ret.program.body {
-        reader.statement(stmt, false, &mut variables, &mut assignments);
-    }
-    let comments = ret
+    let comments: Vec<Comment> = ret
         .program
         .comments
         .iter()
@@ -154,6 +143,15 @@ pub fn parse(source: &str) -> Result<Document, SyntaxError> {
             }
         })
         .collect();
+    let reader = Reader {
+        src: &masked,
+        comments: &comments,
+    };
+    let mut variables = Vec::new();
+    let mut assignments = Vec::new();
+    for stmt in &ret.program.body {
+        reader.statement(stmt, false, &mut variables, &mut assignments);
+    }
     Ok(Document {
         source: source.to_string(),
         variables,
@@ -214,8 +212,8 @@ fn range(span: Span) -> Range<usize> {
 
 struct Reader<'s> {
     src: &'s str,
-    /// Sorted, disjoint.
-    comments: &'s [Range<usize>],
+    /// In source order, disjoint.
+    comments: &'s [Comment],
 }
 
 impl Reader<'_> {
@@ -318,10 +316,10 @@ impl Reader<'_> {
 
     fn find_comma(&self, from: usize, to: usize) -> Option<Range<usize>> {
         let bytes = self.src.as_bytes();
-        let mut next = self.comments.partition_point(|c| c.end <= from);
+        let mut next = self.comments.partition_point(|c| c.span.end <= from);
         let mut i = from;
         while i < to {
-            if let Some(c) = self.comments.get(next)
+            if let Some(c) = self.comments.get(next).map(|c| &c.span)
                 && c.start <= i
             {
                 i = i.max(c.end);

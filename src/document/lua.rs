@@ -741,6 +741,15 @@ impl Statement {
 }
 
 impl Table {
+    /// The index in `items` of the positional string item equal to `value`, if any: Prosody's
+    /// module lists are the array part, so a named field with that string does not count.
+    pub fn string_position(&self, value: &str) -> Option<usize> {
+        self.items.iter().position(|item| {
+            item.key.is_none()
+                && matches!(&item.value.kind, ValueKind::String(s) if s.eq_str(value))
+        })
+    }
+
     /// Positional string items, such as the modules of `modules_enabled = { "a"; "b" }`.
     pub fn strings(&self) -> impl Iterator<Item = (&TableItem, &LuaString)> {
         self.items

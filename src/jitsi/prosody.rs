@@ -283,7 +283,7 @@ pub fn table_of<'a>(setting: &Setting<'a>) -> Option<&'a Table> {
 
 /// True when the list option's table holds the string `name`.
 pub fn table_has(table: &Table, name: &str) -> bool {
-    table.strings().any(|(_, s)| s.eq_str(name))
+    table.string_position(name).is_some()
 }
 
 #[cfg(test)]

@@ -290,7 +290,7 @@ pub fn write_atomic(target: &Path, bytes: &[u8], meta: FileMeta) -> Result<()> {
         fs::rename(&temp, target)
             .with_context(|| format!("cannot replace {}", target.display()))?;
         step();
-        File::open(dir)?.sync_all()?;
+        sync_dir(dir)?;
         step();
         Ok(())
     })();
@@ -298,6 +298,13 @@ pub fn write_atomic(target: &Path, bytes: &[u8], meta: FileMeta) -> Result<()> {
         let _ = fs::remove_file(&temp);
     }
     result.with_context(|| format!("{} was not changed", target.display()))
+}
+
+/// Flushes `dir` itself, so that names created or renamed in it survive a power loss.
+pub fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .with_context(|| format!("cannot flush the directory {} to disk", dir.display()))
 }
 
 /// Creates `dir` and its parents with mode 0700 where they are missing.
