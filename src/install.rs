@@ -190,18 +190,15 @@ fn verify_planned(plan: &Plan, host: &str, inputs: &Inputs, names: &Names) -> Re
         meet: plan.files[1].after.clone(),
         jicofo: plan.files[2].after.clone(),
     };
-    let parsed: Parsed = plan::parse_all(&sources, names).map_err(|f| {
-        Failure::failed(anyhow::anyhow!(
-            "internal error: the planned edit does not parse; nothing was written:\n{:#}",
-            f.error
-        ))
-    })?;
+    let parsed: Parsed = plan::parse_planned(&sources, names, "planned edit")?;
     let unmet = plan::unmet(host, &parsed, inputs);
     if unmet.is_empty() {
         Ok(())
     } else {
         Err(Failure::failed(anyhow::anyhow!(
-            "internal error: the planned edit leaves requirements unmet; nothing was written:\n  {}",
+            "internal error: the planned edit would leave requirements unmet, so nothing was \
+             written:\n  {}\nYour files are unchanged and this is a bug in jitsi-tokens; please \
+             report it with the files, secrets removed.",
             unmet.join("\n  ")
         )))
     }

@@ -63,13 +63,36 @@ pub struct Parsed {
 
 /// Parses all three files; a syntax error names the file, line and column and shows the line.
 pub fn parse_all(sources: &Sources, names: &Names) -> Result<Parsed, Failure> {
-    let fail = |role: Role, e: SyntaxError| {
+    parse_with(sources, |role, e| {
         crate::input!(
             "{}\n{} was not changed; fix the syntax error and run again",
             e.render(names.of(role)),
             names.of(role)
         )
-    };
+    })
+}
+
+/// Parses texts jitsi-tokens planned (`what`: install's edit, uninstall's revert) before any
+/// is written. A failure is a bug of ours, not a fault of the admin's file: the message says
+/// so, and that nothing changed (exit 1).
+pub fn parse_planned(sources: &Sources, names: &Names, what: &str) -> Result<Parsed, Failure> {
+    parse_with(sources, |role, e| {
+        Failure::failed(anyhow::anyhow!(
+            "internal error: the {what} of {name} would not parse, so nothing was written \
+             (the position is in the planned text):\n{}\n\
+             {name} is unchanged and this is a bug in jitsi-tokens, not in your file; please \
+             report it with the file, secrets removed. `jitsi-tokens check` lists what token \
+             authentication still needs, to set by hand meanwhile.",
+            e.render(names.of(role)),
+            name = names.of(role)
+        ))
+    })
+}
+
+fn parse_with(
+    sources: &Sources,
+    fail: impl Fn(Role, SyntaxError) -> Failure,
+) -> Result<Parsed, Failure> {
     Ok(Parsed {
         prosody: ProsodyConfig::parse(&sources.prosody).map_err(|e| fail(Role::Prosody, e))?,
         meet: MeetConfig::parse(&sources.meet).map_err(|e| fail(Role::Meet, e))?,

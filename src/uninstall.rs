@@ -382,12 +382,7 @@ pub fn plan_uninstall(state: &State, parsed: &Parsed, names: &Names) -> Result<R
         meet: files[1].after.clone(),
         jicofo: files[2].after.clone(),
     };
-    plan::parse_all(&check, names).map_err(|f| {
-        Failure::failed(anyhow::anyhow!(
-            "internal error: the planned revert does not parse; nothing was written:\n{:#}",
-            f.error
-        ))
-    })?;
+    plan::parse_planned(&check, names, "planned revert")?;
     Ok(Revert { files, kept })
 }
 

@@ -1233,3 +1233,28 @@ fn fuzz_uninstall_patcher() {
         round.finish();
     });
 }
+
+/// Replays saved `install` findings: `JT_FUZZ_REPLAY=target/fuzz-findings/install-3.txt` (one
+/// or more paths, colon-separated) runs each through the install property with a fixed secret
+/// and prints what it finds. Does nothing without the variable.
+#[test]
+fn fuzz_replay() {
+    let Some(paths) = std::env::var_os("JT_FUZZ_REPLAY") else {
+        return;
+    };
+    for path in std::env::split_paths(&paths) {
+        let input = std::fs::read_to_string(&path).unwrap();
+        let (head, rest) = input.split_once("\n--- prosody\n").unwrap();
+        let (prosody, rest) = rest.split_once("\n--- config.js\n").unwrap();
+        let (js, hocon) = rest.split_once("\n--- jicofo.conf\n").unwrap();
+        let host = head.strip_prefix("host ").unwrap();
+        let texts = [prosody, js, hocon].map(str::to_string);
+        let outcome = match install_target(host, &texts, "fuzz-replay-secret") {
+            Ok(PatchOutcome::Rejected) => "refused with exit 2".to_string(),
+            Ok(PatchOutcome::Limitation) => "refused: known limitation".to_string(),
+            Ok(PatchOutcome::Accepted(_)) => "accepted, every property holds".to_string(),
+            Err(property) => format!("property: {property}"),
+        };
+        println!("{}: {outcome}", path.display());
+    }
+}

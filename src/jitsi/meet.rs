@@ -3,6 +3,7 @@
 //! `config.hosts.x = ...;` statements (docker-jitsi-meet).
 
 use crate::document::js::{Assignment, Comment, Document, Object, Property, Value};
+use crate::document::text;
 
 /// A parsed config.js.
 #[derive(Debug, Clone)]
@@ -89,18 +90,26 @@ impl MeetConfig {
     }
 
     /// A commented-out `// KEY: '...',` line inside the hosts literal (the stock template).
+    /// Only a comment that starts its line: one after code (`muc: 'x' // anonymousdomain: 'g'`
+    /// with the comma on the next line) is a remark, and uncommenting it in place would put the
+    /// property before the separator of the one it follows.
     pub fn commented_hosts_property(&self, key: &str) -> Option<&Comment> {
         let hosts = self.hosts_object()?;
         // Between hosts' own properties: one inside a property's value (a nested object) is
         // not a property of hosts, and uncommenting it there would put it in that object.
+        // Nor one between a property and its comma (`oma\n// anonymousdomain: 'g',\n,`):
+        // uncommented there, it would precede the separator of the property before it.
         let inside_property = |at: usize| {
-            hosts
-                .properties
-                .iter()
-                .any(|p| p.span.start < at && at < p.span.end)
+            hosts.properties.iter().any(|p| {
+                let end = p.comma.as_ref().map_or(p.span.end, |c| c.start);
+                p.span.start < at && at < end
+            })
         };
         self.doc.comments_in(hosts.span.clone()).find(|c| {
-            !c.block && is_commented_property(&c.text, key) && !inside_property(c.span.start)
+            !c.block
+                && is_commented_property(&c.text, key)
+                && !inside_property(c.span.start)
+                && text::starts_line(self.source(), c.span.start)
         })
     }
 }
@@ -130,7 +139,7 @@ mod tests {
     #[test]
     fn statements_override_the_literal() {
         let cfg = MeetConfig::parse(
-            "var config = { hosts: { domain: 'a', // anonymousdomain: 'g.a',\n } };\n\
+            "var config = { hosts: { domain: 'a',\n// anonymousdomain: 'g.a',\n } };\n\
              config.hosts.domain = 'b';\n",
         )
         .unwrap();
@@ -184,5 +193,22 @@ mod tests {
         )
         .unwrap();
         assert!(own.commented_hosts_property("anonymousdomain").is_some());
+    }
+
+    /// Regression (issue 6, found by the long fuzz round): a commented-out property after
+    /// code on its line, or between a property and its comma, was uncommented in place and the
+    /// result did not parse (install's own verification refused it).
+    #[test]
+    fn a_commented_property_before_a_comma_or_after_code_is_not_a_line() {
+        for src in [
+            "var config = {\n  hosts: {\n    muc: 'c.a' // anonymousdomain: 'g.a',\n    ,\n  },\n};\n",
+            "var config = {\n  hosts: {\n    oma\n    // anonymousdomain: 'g.a',\n    ,\n  },\n};\n",
+        ] {
+            let cfg = MeetConfig::parse(src).unwrap();
+            assert!(
+                cfg.commented_hosts_property("anonymousdomain").is_none(),
+                "{src}"
+            );
+        }
     }
 }

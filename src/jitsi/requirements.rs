@@ -9,9 +9,9 @@
 //! `install` turns every unmet requirement into an edit ([`crate::plan`]); `check` turns it into
 //! a finding; after writing, `install` validates by asking the same questions again.
 
-use crate::document::hocon;
 use crate::document::js::Comment as JsComment;
 use crate::document::lua::{Comment, Table, TableItem};
+use crate::document::{hocon, text};
 use crate::jitsi::meet::{HostsEntry, MeetConfig};
 use crate::jitsi::prosody::{ProsodyConfig, Setting, Target, table_has};
 use crate::secret::Secret;
@@ -367,7 +367,8 @@ pub fn assess_setting<'a>(
 /// its statements: one inside a statement (a table constructor such as `ssl = { ... }`) is not
 /// a setting of the block, and uncommenting it there would break the table. The block ends
 /// where [`ProsodyConfig::section_end`] says (where install adds a guest VirtualHost after it):
-/// a comment further down, before the next block, is not the block's.
+/// a comment further down, before the next block, is not the block's. Only a comment that
+/// starts its line: after code (`x = fa --app_secret="..."`) uncommenting would glue the two.
 pub fn commented_setting<'a>(
     cfg: &'a ProsodyConfig,
     target: &Target,
@@ -383,7 +384,10 @@ pub fn commented_setting<'a>(
     let range = cfg.section_range(section);
     let end = cfg.section_end(section).min(range.end);
     cfg.doc.comments_in(range.start..end).find(|c| {
-        !c.long && is_commented_assignment(&c.text, key) && !inside_statement(c.span.start)
+        !c.long
+            && is_commented_assignment(&c.text, key)
+            && !inside_statement(c.span.start)
+            && text::starts_line(cfg.source(), c.span.start)
     })
 }
 
@@ -454,21 +458,26 @@ pub fn assess_module<'a>(
 
 /// A commented-out item `--"module";` inside the table's braces, between its items: one inside
 /// an item (`x = f --"module";` continued on the next line, a nested table) is not an item of
-/// this table, and uncommenting it there would make it part of that item.
+/// this table, and uncommenting it there would make it part of that item. Only a comment that
+/// starts its line, as for settings.
 pub fn commented_item<'a>(
     cfg: &'a ProsodyConfig,
     table: &Table,
     module: &str,
 ) -> Option<&'a Comment> {
+    // Nor one between an item and its separator (`Host "x"\n--"module";\n;`).
     let inside_item = |at: usize| {
-        table
-            .items
-            .iter()
-            .any(|i| i.span.start < at && at < i.span.end)
+        table.items.iter().any(|i| {
+            let end = i.separator.as_ref().map_or(i.span.end, |s| s.start);
+            i.span.start < at && at < end
+        })
     };
-    cfg.doc
-        .comments_in(table.open..table.close)
-        .find(|c| !c.long && is_commented_item(&c.text, module) && !inside_item(c.span.start))
+    cfg.doc.comments_in(table.open..table.close).find(|c| {
+        !c.long
+            && is_commented_item(&c.text, module)
+            && !inside_item(c.span.start)
+            && text::starts_line(cfg.source(), c.span.start)
+    })
 }
 
 fn is_commented_item(text: &str, module: &str) -> bool {
@@ -723,5 +732,25 @@ mod tests {
             .unwrap();
         assert!(commented_item(&cfg, table, "mod").is_none());
         assert!(commented_item(&cfg, table, "other").is_some());
+    }
+
+    /// Regression (issue 6, found by the long fuzz round): a commented-out module between an
+    /// item and its separator, or after code on its line, was uncommented in place: the result
+    /// did not parse, or glued onto the item before it.
+    #[test]
+    fn a_commented_item_before_a_separator_or_after_code_is_not_a_line() {
+        for src in [
+            "m = {\n  \"a\";\n  Host \"x\"\n  --\"mod\";\n  ;\n}\n",
+            "m = {\n  \"a\" --\"mod\";\n}\n",
+        ] {
+            let cfg = ProsodyConfig::parse(src).unwrap();
+            let table = cfg.doc.statements()[0]
+                .assigned()
+                .unwrap()
+                .1
+                .as_table()
+                .unwrap();
+            assert!(commented_item(&cfg, table, "mod").is_none(), "{src}");
+        }
     }
 }
