@@ -798,9 +798,8 @@ impl Round {
             })
         });
         if let Some(finding) = finding {
-            let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/fuzz-findings");
-            let _ = std::fs::create_dir_all(&dir);
-            let file = dir.join(format!("{}-{}.txt", self.name, self.findings.len()));
+            // Named by execution, so that none overwrites another.
+            let file = findings_dir().join(format!("{}-{}.txt", self.name, self.execs));
             let _ = std::fs::write(&file, input);
             if self.findings.len() < 50 {
                 self.findings
@@ -1186,8 +1185,13 @@ fn keep_pair(paths: &[PathBuf], n: usize, name: &str) {
     }
 }
 
+/// `target/fuzz-findings/`, or `JT_FUZZ_FINDINGS` (one directory per shard of a long round,
+/// so that shards running side by side keep their own findings).
 fn findings_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/fuzz-findings");
+    let dir = std::env::var_os("JT_FUZZ_FINDINGS").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/fuzz-findings"),
+        PathBuf::from,
+    );
     let _ = std::fs::create_dir_all(&dir);
     dir
 }
