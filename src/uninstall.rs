@@ -220,8 +220,10 @@ pub fn plan_uninstall(state: &State, parsed: &Parsed, names: &Names) -> Result<R
             .map(|m| m.key.as_str())
             .collect();
         let only_ours = setting.value.as_table().is_some_and(|t| {
-            t.strings().count() == t.items.len()
-                && t.strings().all(|(_, s)| ours.iter().any(|o| s.eq_str(o)))
+            t.strings()
+                .filter(|(_, s)| ours.iter().any(|o| s.eq_str(o)))
+                .count()
+                == t.items.len()
         });
         if only_ours {
             let span = setting.statement.span.clone();

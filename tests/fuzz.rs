@@ -33,11 +33,6 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use jitsi_tokens::document::{SyntaxError, hocon};
-// The binary's allocator (src/main.rs): the parsers run as they do in the tool, and the long
-// round spends far less of its time in glibc's malloc.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use jitsi_tokens::jitsi::layout::HostFiles;
 use jitsi_tokens::jitsi::meet::MeetConfig;
 use jitsi_tokens::jitsi::prosody::ProsodyConfig;
@@ -46,6 +41,11 @@ use jitsi_tokens::plan::{self, Names, Sources};
 use jitsi_tokens::secret::Secret;
 use jitsi_tokens::state::State;
 use reliability::Rng;
+
+// The binary's allocator (src/main.rs): the parsers run as they do in the tool, and the long
+// round spends far less of its time in glibc's malloc.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 // ---------------------------------------------------------------------------------------------
 // Panics: caught per execution, recorded instead of printed.
@@ -710,6 +710,29 @@ fn install_target(host: &str, texts: &[String; 3], secret: &str) -> Result<Patch
     })))
 }
 
+/// An `install` input as saved with a finding: the host, then the three files.
+fn install_input(host: &str, texts: &[String; 3]) -> String {
+    format!(
+        "host {host}{}{}{}{}{}{}",
+        INSTALL_SECTIONS[0], texts[0], INSTALL_SECTIONS[1], texts[1], INSTALL_SECTIONS[2], texts[2]
+    )
+}
+
+/// The host and the three files of a saved `install` input.
+fn read_install_input(input: &str) -> (String, [String; 3]) {
+    let (head, rest) = input.split_once(INSTALL_SECTIONS[0]).unwrap();
+    let (prosody, rest) = rest.split_once(INSTALL_SECTIONS[1]).unwrap();
+    let (js, hocon) = rest.split_once(INSTALL_SECTIONS[2]).unwrap();
+    let host = head.strip_prefix("host ").unwrap().to_string();
+    (host, [prosody, js, hocon].map(str::to_string))
+}
+
+const INSTALL_SECTIONS: [&str; 3] = [
+    "\n--- prosody\n",
+    "\n--- config.js\n",
+    "\n--- jicofo.conf\n",
+];
+
 /// The state file install records for `plan`.
 fn state_of(host: &str, plan: &plan::Plan) -> State {
     let mut state = State::new(&HostFiles::debian(host));
@@ -952,10 +975,7 @@ fn fuzz_install_patcher() {
             let start = Instant::now();
             let result = guarded(|| install_target(&host, &texts, &secret));
             let took = start.elapsed();
-            let input = format!(
-                "host {host}\n--- prosody\n{}\n--- config.js\n{}\n--- jicofo.conf\n{}",
-                texts[0], texts[1], texts[2]
-            );
+            let input = install_input(&host, &texts);
             match result {
                 Ok(Ok(PatchOutcome::Accepted(patched))) => {
                     round.record(&input, took, Ok(Ok(true)));
@@ -1247,13 +1267,8 @@ fn fuzz_replay() {
         return;
     };
     for path in std::env::split_paths(&paths) {
-        let input = std::fs::read_to_string(&path).unwrap();
-        let (head, rest) = input.split_once("\n--- prosody\n").unwrap();
-        let (prosody, rest) = rest.split_once("\n--- config.js\n").unwrap();
-        let (js, hocon) = rest.split_once("\n--- jicofo.conf\n").unwrap();
-        let host = head.strip_prefix("host ").unwrap();
-        let texts = [prosody, js, hocon].map(str::to_string);
-        let outcome = match install_target(host, &texts, "fuzz-replay-secret") {
+        let (host, texts) = read_install_input(&std::fs::read_to_string(&path).unwrap());
+        let outcome = match install_target(&host, &texts, "fuzz-replay-secret") {
             Ok(PatchOutcome::Rejected) => "refused with exit 2".to_string(),
             Ok(PatchOutcome::Limitation) => "refused: known limitation".to_string(),
             Ok(PatchOutcome::Accepted(_)) => "accepted, every property holds".to_string(),

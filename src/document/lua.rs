@@ -740,24 +740,30 @@ impl Statement {
     }
 }
 
+impl TableItem {
+    /// The string of a positional item (`"a"` in `{ "a"; x = "b" }`), not of a named field.
+    fn positional_string(&self) -> Option<&LuaString> {
+        match (&self.key, &self.value.kind) {
+            (None, ValueKind::String(s)) => Some(s),
+            _ => None,
+        }
+    }
+}
+
 impl Table {
     /// The index in `items` of the positional string item equal to `value`, if any: Prosody's
     /// module lists are the array part, so a named field with that string does not count.
     pub fn string_position(&self, value: &str) -> Option<usize> {
-        self.items.iter().position(|item| {
-            item.key.is_none()
-                && matches!(&item.value.kind, ValueKind::String(s) if s.eq_str(value))
-        })
+        self.items
+            .iter()
+            .position(|item| item.positional_string().is_some_and(|s| s.eq_str(value)))
     }
 
     /// Positional string items, such as the modules of `modules_enabled = { "a"; "b" }`.
     pub fn strings(&self) -> impl Iterator<Item = (&TableItem, &LuaString)> {
         self.items
             .iter()
-            .filter_map(|item| match (&item.key, &item.value.kind) {
-                (None, ValueKind::String(s)) => Some((item, s)),
-                _ => None,
-            })
+            .filter_map(|item| Some((item, item.positional_string()?)))
     }
 }
 

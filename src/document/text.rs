@@ -74,6 +74,18 @@ pub fn indent_of_line(src: &str, offset: usize) -> &str {
     &rest[..len]
 }
 
+/// True when a comment at `at` is a line of its own between `items` (each an item's span up to
+/// its separator): it starts its line and lies inside none of them. Only such a comment is a
+/// commented-out line that can be uncommented in place; one after code, inside an item or
+/// before an item's separator would be glued onto or into that item.
+pub fn own_line_between(
+    src: &str,
+    at: usize,
+    mut items: impl Iterator<Item = std::ops::Range<usize>>,
+) -> bool {
+    starts_line(src, at) && !items.any(|r| r.start < at && at < r.end)
+}
+
 /// True when only spaces and tabs precede `offset` on its line.
 pub fn starts_line(src: &str, offset: usize) -> bool {
     src[line_start(src, offset)..offset]

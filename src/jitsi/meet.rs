@@ -96,20 +96,18 @@ impl MeetConfig {
     pub fn commented_hosts_property(&self, key: &str) -> Option<&Comment> {
         let hosts = self.hosts_object()?;
         // Between hosts' own properties: one inside a property's value (a nested object) is
-        // not a property of hosts, and uncommenting it there would put it in that object.
-        // Nor one between a property and its comma (`oma\n// anonymousdomain: 'g',\n,`):
-        // uncommented there, it would precede the separator of the property before it.
-        let inside_property = |at: usize| {
-            hosts.properties.iter().any(|p| {
-                let end = p.comma.as_ref().map_or(p.span.end, |c| c.start);
-                p.span.start < at && at < end
-            })
+        // not a property of hosts, and one before a property's comma (`oma` + line break +
+        // `// anonymousdomain: 'g',` + line break + `,`) would precede that separator.
+        let properties = || {
+            hosts
+                .properties
+                .iter()
+                .map(|p| p.span.start..p.comma.as_ref().map_or(p.span.end, |c| c.start))
         };
         self.doc.comments_in(hosts.span.clone()).find(|c| {
             !c.block
                 && is_commented_property(&c.text, key)
-                && !inside_property(c.span.start)
-                && text::starts_line(self.source(), c.span.start)
+                && text::own_line_between(self.source(), c.span.start, properties())
         })
     }
 }
@@ -203,6 +201,7 @@ mod tests {
         for src in [
             "var config = {\n  hosts: {\n    muc: 'c.a' // anonymousdomain: 'g.a',\n    ,\n  },\n};\n",
             "var config = {\n  hosts: {\n    oma\n    // anonymousdomain: 'g.a',\n    ,\n  },\n};\n",
+            "var config = {\n  hosts: {\n    muc: 'c.a' // anonymousdomain: 'g.a',\n  },\n};\n",
         ] {
             let cfg = MeetConfig::parse(src).unwrap();
             assert!(

@@ -375,19 +375,13 @@ pub fn commented_setting<'a>(
     key: &str,
 ) -> Option<&'a Comment> {
     let section = cfg.sections_of(target).next()?;
-    let inside_statement = |at: usize| {
-        cfg.doc
-            .statements()
-            .iter()
-            .any(|s| s.span.start < at && at < s.span.end)
-    };
+    let statements = || cfg.doc.statements().iter().map(|s| s.span.clone());
     let range = cfg.section_range(section);
     let end = cfg.section_end(section).min(range.end);
     cfg.doc.comments_in(range.start..end).find(|c| {
         !c.long
             && is_commented_assignment(&c.text, key)
-            && !inside_statement(c.span.start)
-            && text::starts_line(cfg.source(), c.span.start)
+            && text::own_line_between(cfg.source(), c.span.start, statements())
     })
 }
 
@@ -465,18 +459,17 @@ pub fn commented_item<'a>(
     table: &Table,
     module: &str,
 ) -> Option<&'a Comment> {
-    // Nor one between an item and its separator (`Host "x"\n--"module";\n;`).
-    let inside_item = |at: usize| {
-        table.items.iter().any(|i| {
-            let end = i.separator.as_ref().map_or(i.span.end, |s| s.start);
-            i.span.start < at && at < end
-        })
+    // Nor one between an item and its separator (`Host "x"`, `--"module";`, `;` on three lines).
+    let items = || {
+        table
+            .items
+            .iter()
+            .map(|i| i.span.start..i.separator.as_ref().map_or(i.span.end, |s| s.start))
     };
     cfg.doc.comments_in(table.open..table.close).find(|c| {
         !c.long
             && is_commented_item(&c.text, module)
-            && !inside_item(c.span.start)
-            && text::starts_line(cfg.source(), c.span.start)
+            && text::own_line_between(cfg.source(), c.span.start, items())
     })
 }
 
